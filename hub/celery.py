@@ -1,0 +1,19 @@
+"""The Celery app: workers deliver the hub's outbox to receiving parties."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+
+app = Celery("hub", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_embedded_broker_folders(sender, **kwargs):
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        if key in options:
+            os.makedirs(options[key], exist_ok=True)
