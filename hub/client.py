@@ -67,7 +67,7 @@ class Reply:
     duration_ms: float = 0.0
     error: str = ""
     timed_out: bool = False
-    text: str = ""
+    content: bytes = b""
 
     @property
     def data(self):
@@ -148,7 +148,7 @@ def call(
     else:
         reply.http_status = response.status_code
         reply.headers = dict(response.headers)
-        reply.text = response.text[:2000]
+        reply.content = response.content
         try:
             reply.body = response.json()
         except ValueError:

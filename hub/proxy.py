@@ -1,0 +1,81 @@
+"""Request/response traffic: forward one request to the receiving party and relay its answer.
+
+Used for GET of one object, real-time authorization, commands and charging preferences:
+these are never queued (HUB-RULES R1.14.2), they fail fast with 4xxx so the caller can fall
+back: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 anything else.
+"""
+
+from django.http import HttpResponse
+
+from hub import status
+from hub.client import Reply, call, hub_unreachable_status, join_url
+from hub.exceptions import OCPIError
+from hub.routing import PartyRef, routing_headers
+from parties.models import Party
+
+
+def unknown_receiver(ref: PartyRef | None) -> OCPIError:
+    return OCPIError(status.UNKNOWN_RECEIVER, f"Unknown receiver {ref}")
+
+
+def find_receiver(ref: PartyRef, roles: tuple[str, ...]) -> Party:
+    """The registered party a request is addressed to; 4001 when there is none."""
+    party = (
+        Party.objects.by_id(ref.country_code, ref.party_id)
+        .filter(role__in=roles)
+        .select_related("platform")
+        .first()
+    )
+    if party is None:
+        raise unknown_receiver(ref)
+    return party
+
+
+def forward(
+    request,
+    *,
+    sender: Party,
+    receiver: Party,
+    module: str,
+    interface: str,
+    method: str,
+    segments: tuple[str, ...] = (),
+    params: dict | None = None,
+    body: bytes | None = None,
+    timeout: float | None = None,
+) -> HttpResponse:
+    """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged."""
+    platform = receiver.platform
+    if not platform.is_connected:
+        raise OCPIError(
+            status.CONNECTION_PROBLEM, f"Receiver {receiver} is {platform.status.lower()}"
+        )
+    base = platform.endpoint_url(module, interface)
+    if base is None:
+        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} has no {module} {interface}")
+    reply = call(
+        platform, method, join_url(base, *segments),
+        content=body, params=params, timeout=timeout,
+        correlation_id=request.ocpi_correlation_id,
+        to=PartyRef(*receiver.ref), sender=PartyRef(*sender.ref),
+    )
+    return relay(reply, receiver, sender)
+
+
+def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
+    """The receiver's answer as the requester's response (TO = requester, FROM = receiver)."""
+    if reply.http_status is None:
+        raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver}: {reply.error}")
+    if reply.body is None and reply.content:
+        raise OCPIError(
+            status.HUB_ERROR,
+            f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",
+        )
+    response = HttpResponse(reply.content, status=reply.http_status,
+                            content_type="application/json")
+    for name, value in routing_headers(PartyRef(*sender.ref), PartyRef(*receiver.ref)).items():
+        response[name] = value
+    for name in ("Link", "X-Total-Count", "X-Limit", "Location"):
+        if name.lower() in reply.headers:
+            response[name] = reply.headers[name.lower()]
+    return response

@@ -1,0 +1,146 @@
+"""Shared fixtures: platforms with parties and tokens, OCPI clients, party servers, a worker.
+
+All tests live under tests/ so that one conftest serves every module.
+"""
+
+import base64
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
+from tests.servers import PartyServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def token_header(token: str) -> str:
+    return "Token " + base64.b64encode(token.encode()).decode()
+
+
+def create_platform(
+    name: str,
+    parties: list[tuple[str, str, str]],
+    endpoints: dict[tuple[str, str], str] | None = None,
+    status: str = ConnectionStatus.CONNECTED,
+) -> tuple[Platform, str]:
+    """A registered platform with its parties and endpoints; returns it and its access token."""
+    platform = Platform.objects.create(
+        name=name, status=status, outgoing_token=f"hub-token-for-{name}", version="2.2.1"
+    )
+    for country_code, party_id, role in parties:
+        Party.objects.create(
+            platform=platform, country_code=country_code, party_id=party_id, role=role,
+            business_details={"name": name},
+        )
+    for (identifier, role), url in (endpoints or {}).items():
+        Endpoint.objects.create(platform=platform, identifier=identifier, role=role, url=url)
+    return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
+
+
+def ocpi_client(token: str | None, **headers) -> APIClient:
+    client = APIClient()
+    if token is not None:
+        client.credentials(HTTP_AUTHORIZATION=token_header(token), **headers)
+    return client
+
+
+@pytest.fixture
+def cpo(db):
+    """A CPO platform hosting NL*CPO; `.client` speaks for it."""
+    platform, token = create_platform("CPO platform", [("NL", "CPO", "CPO")])
+    platform.client = ocpi_client(token)
+    platform.token = token
+    return platform
+
+
+@pytest.fixture
+def emsp(db):
+    """An eMSP platform hosting DE*MSP; `.client` speaks for it."""
+    platform, token = create_platform("eMSP platform", [("DE", "MSP", "EMSP")])
+    platform.client = ocpi_client(token)
+    platform.token = token
+    return platform
+
+
+@pytest.fixture
+def party_server():
+    """Start party servers on 127.0.0.1: `party_server(respond=None)`; stopped after the test."""
+    servers = []
+
+    def start(respond=None) -> PartyServer:
+        server = PartyServer(respond).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the (test) database this process uses, for a worker process to share."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
+
+
+class WorkerProcess:
+    """A real Celery worker (and optionally beat) in a child process."""
+
+    def __init__(self, extra_env: dict | None = None, beat: bool = False):
+        self.extra_env = extra_env or {}
+        self.beat = beat
+        self.process = None
+
+    def start(self) -> "WorkerProcess":
+        env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), **self.extra_env}
+        command = [sys.executable, "-m", "celery", "-A", "hub", "worker", "--loglevel", "WARNING",
+                   "--concurrency", "2", "--without-mingle", "--without-gossip"]
+        if self.beat:
+            command += ["--beat", "--schedule", str(ROOT / "var" / "test-beat-schedule")]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        time.sleep(0.5)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-task, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start real Celery workers against the test database: `celery_worker_process(**options)`."""
+    workers = []
+
+    def start(**options) -> WorkerProcess:
+        worker = WorkerProcess(**options).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

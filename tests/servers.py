@@ -1,0 +1,94 @@
+"""A small party server on 127.0.0.1 that records what it receives, for integration tests."""
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+
+    @property
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+def ocpi_ok(data=None, status_code=1000):
+    body = {"status_code": status_code, "timestamp": "2024-01-01T00:00:00Z"}
+    if data is not None:
+        body["data"] = data
+    return body
+
+
+class PartyServer:
+    """Records every request; answers with `respond(received) -> (http_status, body, headers)`.
+
+    Can be stopped and started again on the same port to play a receiver outage.
+    """
+
+    def __init__(self, respond=None):
+        self.respond = respond or (lambda received: (200, ocpi_ok(), {}))
+        self.received: list[Received] = []
+        self.port = 0
+        self._server = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "PartyServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                received = Received(
+                    self.command, self.path, dict(self.headers.items()), self.rfile.read(length)
+                )
+                with server._lock:
+                    server.received.append(received)
+                http_status, body, headers = server.respond(received)
+                payload = json.dumps(body).encode() if not isinstance(body, bytes) else body
+                self.send_response(http_status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def wait_for(self, count: int, timeout: float = 20.0, method: str | None = None) -> list:
+        """Wait (bounded) until `count` requests (of `method`) arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            matching = [r for r in self.received if method is None or r.method == method]
+            if len(matching) >= count:
+                return matching
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} requests, got {len(self.received)}")
