@@ -158,7 +158,12 @@ def call(
     reply.duration_ms = (time.perf_counter() - started) * 1000
     logger.info(
         "%s %s -> %s (%.0f ms) request=%s correlation=%s",
-        method, url, reply.summary(), reply.duration_ms, request_id, headers["X-Correlation-ID"],
+        method,
+        url,
+        reply.summary(),
+        reply.duration_ms,
+        request_id,
+        headers["X-Correlation-ID"],
     )
     return reply
 

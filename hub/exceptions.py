@@ -59,7 +59,9 @@ def ocpi_exception_handler(exc, context):
     if isinstance(exc, OCPIError):
         return _error(exc.http_status, exc.status_code, exc.message)
     if isinstance(exc, drf.ValidationError):
-        return _error(200, status.INVALID_OR_MISSING_PARAMETERS, "; ".join(flatten_errors(exc.detail)))
+        return _error(
+            200, status.INVALID_OR_MISSING_PARAMETERS, "; ".join(flatten_errors(exc.detail))
+        )
     if isinstance(exc, drf.ParseError):
         return _error(400, status.CLIENT_ERROR, f"Request body is not valid JSON: {exc.detail}")
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):

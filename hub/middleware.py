@@ -31,9 +31,7 @@ def ocpi_request_middleware(get_response):
         try:
             response = get_response(request)
         except Exception:  # views answer their own errors; this is the last resort
-            logger.exception(
-                "Unhandled error in request %s", request.ocpi_request_id
-            )
+            logger.exception("Unhandled error in request %s", request.ocpi_request_id)
             response = JsonResponse(
                 envelope(None, status.SERVER_ERROR, "Internal hub error"), status=500
             )

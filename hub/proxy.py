@@ -54,10 +54,15 @@ def forward(
     if base is None:
         raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} has no {module} {interface}")
     reply = call(
-        platform, method, join_url(base, *segments),
-        content=body, params=params, timeout=timeout,
+        platform,
+        method,
+        join_url(base, *segments),
+        content=body,
+        params=params,
+        timeout=timeout,
         correlation_id=request.ocpi_correlation_id,
-        to=PartyRef(*receiver.ref), sender=PartyRef(*sender.ref),
+        to=PartyRef(*receiver.ref),
+        sender=PartyRef(*sender.ref),
     )
     return relay(reply, receiver, sender)
 
@@ -71,8 +76,9 @@ def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
             status.HUB_ERROR,
             f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",
         )
-    response = HttpResponse(reply.content, status=reply.http_status,
-                            content_type="application/json")
+    response = HttpResponse(
+        reply.content, status=reply.http_status, content_type="application/json"
+    )
     for name, value in routing_headers(PartyRef(*sender.ref), PartyRef(*receiver.ref)).items():
         response[name] = value
     for name in ("Link", "X-Total-Count", "X-Limit", "Location"):

@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 # Spec: UTC only, `Z` optional, fractional seconds allowed; "+00:00 is not the same as UTC".
 # Up to 9 fractional digits are accepted from peers (Python and Java write 6), although
 # string(25) only leaves room for 4.
-DATETIME_PATTERN = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?"
-)
+DATETIME_PATTERN = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?")
 PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 

@@ -38,9 +38,13 @@ class FunctionalView(OCPIView):
         self.from_ref, to_ref = parse_routing_headers(request.headers)
         self.to_hub = to_ref == hub_party_ref()
         self.to_ref = None if self.to_hub else to_ref
-        if self.from_ref is not None and self.platform.find_party(
-            self.from_ref.country_code, self.from_ref.party_id, self.sender_roles
-        ) is None:
+        if (
+            self.from_ref is not None
+            and self.platform.find_party(
+                self.from_ref.country_code, self.from_ref.party_id, self.sender_roles
+            )
+            is None
+        ):
             raise OCPIError(
                 2001,
                 f"OCPI-from {self.from_ref} is not a party of the calling platform"
@@ -66,8 +70,10 @@ class FunctionalView(OCPIView):
             if self.sender_roles is None or party.role in self.sender_roles
         ]
         if len(parties) != 1:
-            raise invalid("OCPI-from-country-code/OCPI-from-party-id: required, the platform "
-                          "hosts several parties")
+            raise invalid(
+                "OCPI-from-country-code/OCPI-from-party-id: required, the platform "
+                "hosts several parties"
+            )
         return parties[0]
 
     def owned_object(self, country_code: str, party_id: str) -> Party:
@@ -90,5 +96,6 @@ def not_found_view(request, exception=None):
     from hub import status
     from hub.responses import envelope
 
-    return JsonResponse(envelope(None, status.CLIENT_ERROR, f"No such endpoint: {request.path}"),
-                        status=404)
+    return JsonResponse(
+        envelope(None, status.CLIENT_ERROR, f"No such endpoint: {request.path}"), status=404
+    )

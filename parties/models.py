@@ -87,9 +87,10 @@ class Platform(models.Model):
         """One of this platform's parties by CiString country_code/party_id (and role)."""
         country_code, party_id = country_code.upper(), party_id.upper()
         for party in self.party_list():
-            if party.country_code == country_code and party.party_id == party_id:
-                if roles is None or party.role in roles:
-                    return party
+            if (party.country_code, party.party_id) == (country_code, party_id) and (
+                roles is None or party.role in roles
+            ):
+                return party
         return None
 
 

@@ -36,7 +36,10 @@ def create_platform(
     )
     for country_code, party_id, role in parties:
         Party.objects.create(
-            platform=platform, country_code=country_code, party_id=party_id, role=role,
+            platform=platform,
+            country_code=country_code,
+            party_id=party_id,
+            role=role,
             business_details={"name": name},
         )
     for (identifier, role), url in (endpoints or {}).items():
@@ -107,8 +110,20 @@ class WorkerProcess:
 
     def start(self) -> "WorkerProcess":
         env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), **self.extra_env}
-        command = [sys.executable, "-m", "celery", "-A", "hub", "worker", "--loglevel", "WARNING",
-                   "--concurrency", "2", "--without-mingle", "--without-gossip"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hub",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "2",
+            "--without-mingle",
+            "--without-gossip",
+        ]
         if self.beat:
             command += ["--beat", "--schedule", str(ROOT / "var" / "test-beat-schedule")]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)

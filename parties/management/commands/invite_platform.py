@@ -9,10 +9,14 @@ def party_spec(value: str) -> tuple[str, str, str]:
     try:
         country_code, party_id, role = value.split(":")
     except ValueError:
-        raise CommandError(f"--party {value!r}: expected COUNTRY:PARTY:ROLE, e.g. NL:ABC:CPO")
+        raise CommandError(
+            f"--party {value!r}: expected COUNTRY:PARTY:ROLE, e.g. NL:ABC:CPO"
+        ) from None
     role = role.upper()
     if role not in Role.values or role == Role.HUB:
-        raise CommandError(f"--party {value!r}: role must be one of CPO, EMSP, NAP, NSP, OTHER, SCSP")
+        raise CommandError(
+            f"--party {value!r}: role must be one of CPO, EMSP, NAP, NSP, OTHER, SCSP"
+        )
     if len(country_code) != 2 or len(party_id) != 3:
         raise CommandError(f"--party {value!r}: country code has 2 characters, party id 3")
     return country_code.upper(), party_id.upper(), role
@@ -24,7 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name", help="Platform name shown in the admin")
         parser.add_argument(
-            "--party", action="append", required=True, type=str,
+            "--party",
+            action="append",
+            required=True,
+            type=str,
             help="COUNTRY:PARTY:ROLE the platform may register (repeatable), e.g. NL:ABC:CPO",
         )
 

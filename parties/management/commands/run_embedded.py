@@ -30,14 +30,39 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}"
         processes = [
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "hub", "worker", "--beat",
-                 "--loglevel", "INFO", "--concurrency", "2",
-                 "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")]
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "hub",
+                    "worker",
+                    "--beat",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                    "--schedule",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),
+                ]
             ),
             subprocess.Popen(
-                [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-                 "--port", str(port), "--workers", "1", "--blocking-threads", "8",
-                 "hub.wsgi:application"]
+                [
+                    sys.executable,
+                    "-m",
+                    "granian",
+                    "--interface",
+                    "wsgi",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                    "--workers",
+                    "1",
+                    "--blocking-threads",
+                    "8",
+                    "hub.wsgi:application",
+                ]
             ),
         ]
         self.stdout.write(
