@@ -1,0 +1,205 @@
+"""Load generators for the benchmark: closed loop (maximum rate) and paced (offered rate)."""
+
+import http.client
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from multiprocessing import Pool
+from urllib.parse import urlsplit
+
+STATUSES = ["AVAILABLE", "CHARGING", "BLOCKED", "RESERVED", "AVAILABLE", "OUTOFORDER"]
+
+
+def stamp() -> str:
+    """Now as an OCPI DateTime with milliseconds: the send time the receivers measure from."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def location(location_id: str) -> dict:
+    """A full Location with 2 EVSEs x 2 connectors."""
+    sent = stamp()
+    connectors = lambda evse: [  # noqa: E731
+        {
+            "id": str(number), "standard": "IEC_62196_T2", "format": "SOCKET",
+            "power_type": "AC_3_PHASE", "max_voltage": 230, "max_amperage": 32,
+            "max_electric_power": 22000, "tariff_ids": ["T1"], "last_updated": sent,
+        }
+        for number in (1, 2)
+    ]
+    return {
+        "country_code": "NL", "party_id": "CPO", "id": location_id, "publish": True,
+        "name": f"Bench location {location_id}", "address": "Stationsplein 1",
+        "city": "Amsterdam", "postal_code": "1012AB", "country": "NLD",
+        "coordinates": {"latitude": "52.379189", "longitude": "4.899431"},
+        "parking_type": "ON_STREET", "time_zone": "Europe/Amsterdam",
+        "evses": [
+            {
+                "uid": f"{location_id}-E{number}", "evse_id": f"NL*CPO*E{number}",
+                "status": "AVAILABLE", "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
+                "connectors": connectors(number), "last_updated": sent,
+            }
+            for number in (1, 2)
+        ],
+        "opening_times": {"twentyfourseven": True},
+        "last_updated": sent,
+    }
+
+
+def request_for(kind: str, key: str, n: int) -> tuple[str, str, bytes]:
+    """(method, path, body) of one request of a workload."""
+    if kind == "W1":
+        return "PUT", f"/ocpi/2.2.1/receiver/locations/NL/CPO/{key}", _body(location(key))
+    if kind == "W1-baseline":
+        return "PUT", f"/baseline/NL/CPO/{key}", _body(location(key))
+    body = _body({"status": STATUSES[n % len(STATUSES)], "last_updated": stamp()})
+    if kind == "W2":
+        return "PATCH", f"/ocpi/2.2.1/receiver/locations/NL/CPO/{key}", body
+    if kind == "W2-baseline":
+        return "PUT", f"/baseline/NL/CPO/{key}", body
+    raise ValueError(kind)
+
+
+def _body(document: dict) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+class Connection:
+    def __init__(self, base_url: str, token: str):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        self.connection = None
+
+    def send(self, method: str, path: str, body: bytes | None = None, headers=None):
+        for attempt in range(2):  # one reconnect if the server closed a kept-alive socket
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.connection.request(method, path, body, {**self.headers, **(headers or {})})
+                response = self.connection.getresponse()
+                return response.status, response.read(), response.getheader("Link")
+            except (OSError, http.client.HTTPException):
+                self.connection = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _ok(status: int, payload: bytes) -> bool:
+    return status in (200, 201) and b'"status_code":1000' in payload
+
+
+def _closed_loop_thread(base_url, token, kind, keys, deadline, results):
+    connection = Connection(base_url, token)
+    latencies, sent, failed, n = [], {}, 0, 0
+    while time.monotonic() < deadline:
+        key = keys(n)
+        method, path, body = request_for(kind, key, n)
+        started = time.perf_counter()
+        try:
+            status, payload, _ = connection.send(method, path, body)
+        except OSError:
+            status, payload = 0, b""
+        latencies.append((time.perf_counter() - started) * 1000)
+        if _ok(status, payload):
+            sent[path] = json.loads(body)["last_updated"]
+        else:
+            failed += 1
+        n += 1
+    results.append((latencies, sent, failed))
+
+
+def _closed_loop_process(args):
+    base_url, token, kind, duration, threads, process_index, key_space = args
+    deadline = time.monotonic() + duration
+    results: list = []
+
+    def keys_for(thread_index):
+        if key_space is None:  # new id each request
+            return lambda n: f"{kind[:2]}-{process_index}-{thread_index}-{n}-{time.time_ns() % 10**9}"
+        offset = (process_index * threads + thread_index) * 7919
+        return lambda n: key_space[(offset + n) % len(key_space)]
+
+    workers = [
+        threading.Thread(
+            target=_closed_loop_thread,
+            args=(base_url, token, kind, keys_for(index), deadline, results),
+        )
+        for index in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    latencies, sent, failed = [], {}, 0
+    for part_latencies, part_sent, part_failed in results:
+        latencies += part_latencies
+        sent.update(part_sent)
+        failed += part_failed
+    return latencies, sent, failed
+
+
+def closed_loop(base_url, token, kind, duration, processes=2, threads=8, key_space=None):
+    """Send as fast as the server answers; returns (latencies ms, {path: last_updated}, failed)."""
+    with Pool(processes) as pool:
+        parts = pool.map(
+            _closed_loop_process,
+            [(base_url, token, kind, duration, threads, index, key_space) for index in range(processes)],
+        )
+    latencies, sent, failed = [], {}, 0
+    for part_latencies, part_sent, part_failed in parts:
+        latencies += part_latencies
+        sent.update(part_sent)
+        failed += part_failed
+    return latencies, sent, failed
+
+
+def _paced_thread(base_url, token, kind, key_space, rate, duration, index, results):
+    connection = Connection(base_url, token)
+    interval = 1.0 / rate
+    start = time.monotonic() + index * interval / 8
+    latencies, sent, failed, n = [], {}, 0, 0
+    while True:
+        due = start + n * interval
+        if due - start >= duration:
+            break
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        key = key_space[(index * 7919 + n) % len(key_space)]
+        method, path, body = request_for(kind, key, n)
+        started = time.perf_counter()
+        try:
+            status, payload, _ = connection.send(method, path, body)
+        except OSError:
+            status, payload = 0, b""
+        latencies.append((time.perf_counter() - started) * 1000)
+        if _ok(status, payload):
+            sent[path] = json.loads(body)["last_updated"]
+        else:
+            failed += 1
+        n += 1
+    results.append((latencies, sent, failed))
+
+
+def paced(base_url, token, kind, rate, duration, key_space, threads=16):
+    """Offer `rate` requests/s for `duration` s (each thread keeps its own schedule)."""
+    results: list = []
+    workers = [
+        threading.Thread(
+            target=_paced_thread,
+            args=(base_url, token, kind, key_space, rate / threads, duration, index, results),
+        )
+        for index in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    latencies, sent, failed = [], {}, 0
+    for part_latencies, part_sent, part_failed in results:
+        latencies += part_latencies
+        sent.update(part_sent)
+        failed += part_failed
+    return latencies, sent, failed

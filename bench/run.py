@@ -1,0 +1,434 @@
+"""The hub's benchmark: throughput, fan-out latency, pull speed and authorization overhead,
+each printed beside the storage baseline measured in the same run.
+
+    .venv/bin/python -m bench.run            # full run, about 8 minutes on 2 cores
+    .venv/bin/python -m bench.run --quick    # a smoke run, about 2 minutes
+
+Needs PostgreSQL and Redis on 127.0.0.1 (as in CI). Starts everything else itself: the hub
+under granian (WSGI, several processes), Celery workers and beat, three eMSP receivers and the
+load generators. Writes bench/results/latest.json and docs/performance-latency.svg.
+"""
+
+import argparse
+import base64
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HUB_PORT, RECEIVER_PORTS = 8811, (8821, 8822, 8823)
+HUB = f"http://127.0.0.1:{HUB_PORT}"
+DATABASE = "hub_bench"
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+    "HUB_BASE_URL": HUB,
+    "SECRET_KEY": "bench-only",
+    "LOG_LEVEL": "WARNING",
+    "HUB_VAR_DIR": str(ROOT / "var" / "bench"),
+}
+os.environ.update(ENV)
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+class Stack:
+    """The processes under test; stopped whatever happens."""
+
+    def __init__(self, web_workers: int, celery_concurrency: int):
+        self.web_workers = web_workers
+        self.celery_concurrency = celery_concurrency
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self):
+        python = sys.executable
+        for index, port in enumerate(RECEIVER_PORTS):
+            self._spawn(f"receiver{index}", [python, "-m", "granian", "--interface", "asgi",
+                        "--port", str(port), "--workers", "1", "--log-level", "warning",
+                        "bench.receiver:app"])
+        self._spawn("hub", [python, "-m", "granian", "--interface", "wsgi", "--port",
+                    str(HUB_PORT), "--workers", str(self.web_workers), "--blocking-threads",
+                    "4", "--backlog", "2048", "--log-level", "warning", "hub.wsgi:application"])
+        self._spawn("worker", [python, "-m", "celery", "-A", "hub", "worker", "--beat",
+                    "--loglevel", "WARNING", "--concurrency", str(self.celery_concurrency),
+                    "--schedule", str(ROOT / "var" / "bench" / "beat-schedule")])
+        for port in (HUB_PORT, *RECEIVER_PORTS):
+            wait_for_port(port)
+
+    def _spawn(self, name, command):
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, start_new_session=True
+        )
+
+    def server_pids(self) -> list[int]:
+        """The hub's web worker processes (granian's children)."""
+        main = self.processes["hub"].pid
+        children = Path(f"/proc/{main}/task/{main}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def stop(self):
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_for_port(port: int, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def rss_kib(pids) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def prepare_database():
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c",
+                    f"DROP DATABASE IF EXISTS {DATABASE}"], check=True, env=ENV)
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c",
+                    f"CREATE DATABASE {DATABASE}"], check=True, env=ENV)
+    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=ENV)
+
+
+def seed_parties() -> dict:
+    """A CPO and three eMSP platforms whose endpoints are the bench receivers."""
+    import django
+
+    django.setup()
+    from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
+
+    def platform(name, parties):
+        record = Platform.objects.create(
+            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1",
+            outgoing_token=f"bench-{name}",
+        )
+        for country_code, party_id, role in parties:
+            Party.objects.create(platform=record, country_code=country_code,
+                                 party_id=party_id, role=role)
+        return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
+
+    _, cpo_token = platform("cpo", [("NL", "CPO", "CPO")])
+    for index, port in enumerate(RECEIVER_PORTS):
+        record, _ = platform(f"emsp{index}", [("DE", f"MS{index}", "EMSP")])
+        base = f"http://127.0.0.1:{port}/ocpi/emsp"
+        for identifier, role in (("locations", "RECEIVER"), ("tokens", "SENDER")):
+            Endpoint.objects.create(platform=record, identifier=identifier, role=role,
+                                    url=f"{base}/{identifier}")
+    return {"cpo_token": base64.b64encode(cpo_token.encode()).decode()}
+
+
+def receiver_stats(detail=False) -> list[dict]:
+    from bench.load import Connection
+
+    stats = []
+    for port in RECEIVER_PORTS:
+        status, payload, _ = Connection(f"http://127.0.0.1:{port}", "-").send(
+            "GET", "/stats?detail" if detail else "/stats"
+        )
+        stats.append(json.loads(payload))
+    return stats
+
+
+def reset_receivers():
+    from bench.load import Connection
+
+    for port in RECEIVER_PORTS:
+        Connection(f"http://127.0.0.1:{port}", "-").send("POST", "/reset")
+
+
+def wait_for_drain(expected_unique: int, started: float, timeout: float = 180) -> dict:
+    """Wait (bounded) until every receiver has `expected_unique` messages or stops progressing."""
+    deadline = time.monotonic() + timeout
+    last, idle_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        counts = [s["unique"] for s in receiver_stats()]
+        if min(counts) >= expected_unique:
+            break
+        if counts != last:
+            last, idle_since = counts, time.monotonic()
+        elif time.monotonic() - idle_since > 15:
+            break
+        time.sleep(0.25)
+    return {"drained_after_s": time.time() - started}
+
+
+def check_delivery(sent: dict, stats: list[dict]) -> dict:
+    """Missing: an object whose newest accepted version no receiver-side copy reached."""
+    missing = 0
+    for detail in stats:
+        latest = {path.split("/locations/", 1)[1]: value for path, value in detail["latest"].items()}
+        for path, last_updated in sent.items():
+            key = path.split("/receiver/locations/", 1)[1]
+            parent = "/".join(key.split("/")[:3])  # a PATCH may arrive inside a full PUT
+            if latest.get(key, "") < last_updated and latest.get(parent, "") < last_updated:
+                missing += 1
+    return {
+        "missing": missing,
+        "duplicates": sum(detail["duplicates"] for detail in stats),
+    }
+
+
+def latencies_between(stats, start, end) -> list[float]:
+    return [ms for detail in stats for arrival, ms in detail["latencies"] if start <= arrival <= end]
+
+
+def workload(kind, token, duration, repetitions, key_space=None):
+    """Closed-loop rate of the hub and of the baseline, alternating, `repetitions` times."""
+    from bench.load import closed_loop
+
+    runs = {"hub": [], "baseline": []}
+    fanout = []
+    for _ in range(repetitions):
+        started = time.monotonic()
+        latencies, _, failed = closed_loop(HUB, token, f"{kind}-baseline", duration, key_space=key_space)
+        runs["baseline"].append(_rates(latencies, failed, time.monotonic() - started))
+        reset_receivers()
+        wall_start = time.time()
+        started = time.monotonic()
+        latencies, sent, failed = closed_loop(HUB, token, kind, duration, key_space=key_space)
+        elapsed = time.monotonic() - started
+        runs["hub"].append(_rates(latencies, failed, elapsed))
+        at_stop = receiver_stats()
+        accepted = len(sent)
+        backlog = sum(max(0, accepted - s["unique"]) for s in at_stop)
+        drain = wait_for_drain(accepted, wall_start)
+        stats = receiver_stats(detail=True)
+        delivered = sum(s["unique"] for s in stats)
+        fanout.append({
+            "accepted": runs["hub"][-1]["accepted"],
+            "backlog_at_stop": backlog,
+            "deliveries_per_s": delivered / max(drain["drained_after_s"], 1e-9),
+            "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
+            "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
+            **check_delivery(sent, stats),
+        })
+    return {
+        "hub_rps": median([r["rps"] for r in runs["hub"]]),
+        "hub_p50_ms": median([r["p50"] for r in runs["hub"]]),
+        "hub_p99_ms": median([r["p99"] for r in runs["hub"]]),
+        "baseline_rps": median([r["rps"] for r in runs["baseline"]]),
+        "baseline_p50_ms": median([r["p50"] for r in runs["baseline"]]),
+        "baseline_p99_ms": median([r["p99"] for r in runs["baseline"]]),
+        "fanout": {key: median([f[key] for f in fanout]) for key in fanout[0]},
+    }
+
+
+def _rates(latencies, failed, elapsed):
+    accepted = len(latencies) - failed
+    return {"rps": accepted / elapsed, "accepted": accepted, "failed": failed,
+            "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}
+
+
+def create_locations(token, count, prefix) -> list[str]:
+    """PUT `count` Locations through the hub; return their EVSE keys for W2."""
+    from bench.load import Connection, location
+
+    connection = Connection(HUB, token)
+    keys = []
+    for index in range(count):
+        location_id = f"{prefix}{index}"
+        status, payload, _ = connection.send(
+            "PUT", f"/ocpi/2.2.1/receiver/locations/NL/CPO/{location_id}",
+            json.dumps(location(location_id)).encode(),
+        )
+        if b'"status_code":1000' not in payload:
+            raise RuntimeError(f"seeding failed: {status} {payload[:200]!r}")
+        keys += [f"{location_id}/{location_id}-E1", f"{location_id}/{location_id}-E2"]
+    return keys
+
+
+def offered_load(token, rate, duration, key_space) -> dict:
+    """Offer `rate` W2 PATCHes/s; report end-to-end latency, backlog growth, losses."""
+    from bench.load import paced
+
+    reset_receivers()
+    wall_start = time.time()
+    latencies, sent, failed = paced(HUB, token, "W2", rate, duration, key_space)
+    wall_stop = time.time()
+    at_stop = receiver_stats()
+    backlog = sum(max(0, len(sent) - s["unique"]) for s in at_stop)
+    wait_for_drain(len(sent), wall_start)
+    stats = receiver_stats(detail=True)
+    e2e = latencies_between(stats, wall_start, float("inf"))
+    return {
+        "offered_rps": rate, "accepted": len(sent), "failed": failed,
+        "request_p50_ms": percentile(latencies, 0.5), "request_p99_ms": percentile(latencies, 0.99),
+        "e2e_p50_ms": percentile(e2e, 0.5), "e2e_p99_ms": percentile(e2e, 0.99),
+        "backlog_at_stop": backlog, "duration_s": wall_stop - wall_start,
+        **check_delivery(sent, stats),
+    }
+
+
+def pull_all(stack, token, path, limit=100) -> dict:
+    """Follow Link headers from the first page to the last; time pages, sample server memory."""
+    from bench.load import Connection
+
+    connection = Connection(HUB, token)
+    url = f"{path}?limit={limit}"
+    page_times, objects, rss = [], 0, []
+    pids = stack.server_pids()
+    started = time.perf_counter()
+    for _ in range(100_000):  # bounded: at most this many pages
+        page_started = time.perf_counter()
+        status, payload, link = connection.send("GET", url)
+        page_times.append((time.perf_counter() - page_started) * 1000)
+        body = json.loads(payload)
+        if body.get("status_code") != 1000:
+            raise RuntimeError(f"pull failed: {payload[:200]!r}")
+        objects += len(body["data"])
+        if len(page_times) % 10 == 1:
+            rss.append(rss_kib(pids))
+        if not link:
+            break
+        target = urlsplit(link[1 : link.index(">")])
+        url = f"{target.path}?{target.query}"
+    total = time.perf_counter() - started
+    first = median(page_times[:5])
+    last = median(page_times[-5:])
+    return {"objects": objects, "pages": len(page_times), "total_s": total,
+            "objects_per_s": objects / total, "first_page_ms": first, "last_page_ms": last,
+            "rss_start_mib": rss[0] / 1024 if rss else 0,
+            "rss_peak_mib": max(rss) / 1024 if rss else 0,
+            "rss_end_mib": rss[-1] / 1024 if rss else 0}
+
+
+def seed_stored_locations(total: int):
+    """Store Locations directly (bulk), as if pushed earlier, for the pull workload."""
+    from bench.seed import seed_locations
+
+    seed_locations(total)
+
+
+def authorization(token, repetitions=300) -> dict:
+    """A CPO's real-time authorize through the hub vs straight to the eMSP receiver."""
+    from bench.load import Connection
+
+    routed = {"OCPI-to-country-code": "DE", "OCPI-to-party-id": "MS0",
+              "OCPI-from-country-code": "NL", "OCPI-from-party-id": "CPO"}
+    hub, direct = Connection(HUB, token), Connection(f"http://127.0.0.1:{RECEIVER_PORTS[0]}", token)
+    body = json.dumps({"location_id": "L1"}).encode()
+    via_hub, straight = [], []
+    for _ in range(repetitions):
+        for connection, path, sink, headers in (
+            (hub, "/ocpi/2.2.1/sender/tokens/BENCH/authorize?type=RFID", via_hub, routed),
+            (direct, "/ocpi/emsp/tokens/BENCH/authorize?type=RFID", straight, {}),
+        ):
+            started = time.perf_counter()
+            status, payload, _ = connection.send("POST", path, body, headers)
+            if b'"ALLOWED"' not in payload:
+                return {"available": False, "answer": payload[:200].decode(errors="replace")}
+            sink.append((time.perf_counter() - started) * 1000)
+    return {"available": True,
+            "hub_p50_ms": percentile(via_hub, 0.5), "hub_p99_ms": percentile(via_hub, 0.99),
+            "direct_p50_ms": percentile(straight, 0.5), "direct_p99_ms": percentile(straight, 0.99),
+            "added_p50_ms": percentile(via_hub, 0.5) - percentile(straight, 0.5),
+            "added_p99_ms": percentile(via_hub, 0.99) - percentile(straight, 0.99)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--celery-concurrency", type=int, default=2)
+    args = parser.parse_args()
+    duration, repetitions = (4, 1) if args.quick else (8, 3)
+    sustained = 15 if args.quick else 60
+    pulls = (2_000, 10_000) if args.quick else (10_000, 100_000)
+
+    results = {"hardware": hardware(), "quick": args.quick}
+    prepare_database()
+    token = seed_parties()["cpo_token"]
+    stack = Stack(args.web_workers, args.celery_concurrency)
+    stack.start()
+    try:
+        progress("W1: Location PUT, broadcast to 3 eMSPs")
+        results["W1"] = workload("W1", token, duration, repetitions)
+        progress("W2: preparing 1,000 Locations for EVSE status PATCHes")
+        evses = create_locations(token, 1000, "W2L")
+        wait_for_drain(1000, time.time() - 1)
+        progress("W2: EVSE status PATCH")
+        results["W2"] = workload("W2", token, duration, repetitions, key_space=evses)
+        half = results["W2"]["hub_rps"] / 2
+        progress(f"Sustained: {half:.0f} PATCH/s (half the maximum) for {sustained} s")
+        results["sustained"] = offered_load(token, half, sustained, evses)
+        results["sweep"] = []
+        for fraction in (0.25, 0.75, 1.0):
+            rate = results["W2"]["hub_rps"] * fraction
+            progress(f"Sweep: {rate:.0f} PATCH/s offered")
+            results["sweep"].append(offered_load(token, rate, duration * 1.5, evses))
+        results["sweep"].append(results["sustained"])
+        results["sweep"].sort(key=lambda point: point["offered_rps"])
+        progress("Authorization: through the hub vs direct")
+        results["authorization"] = authorization(token)
+        results["W3"] = {}
+        for total in pulls:
+            progress(f"W3: storing {total:,} Locations and pulling them all")
+            seed_stored_locations(total)
+            hub_pull = pull_all(stack, token, "/ocpi/2.2.1/sender/locations")
+            baseline_pull = pull_all(stack, token, "/baseline")
+            results["W3"][str(total)] = {"hub": hub_pull, "baseline": baseline_pull}
+    finally:
+        stack.stop()
+    report(results)
+
+
+def hardware() -> dict:
+    cpu = next((line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown")
+    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(memory) / 2**20, 1),
+            "python": sys.version.split()[0]}
+
+
+def progress(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def report(results):
+    from bench.report import write_report
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    print(write_report(results, ROOT / "docs" / "performance-latency.svg"))
+
+
+if __name__ == "__main__":
+    main()
