@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from parties.models import Party, PlatformToken
 from tests.conftest import create_platform, ocpi_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,6 +58,10 @@ def location(**changes) -> dict:
 
 
 def cpo_client_for(country_code: str, party_id: str):
+    """A client of the CPO platform hosting this party (created on first use)."""
+    party = Party.objects.by_id(country_code, party_id).filter(role="CPO").first()
+    if party is not None:
+        return ocpi_client(PlatformToken.issue(party.platform, PlatformToken.Kind.ACCESS))
     _, token = create_platform(f"CPO {country_code}{party_id}", [(country_code, party_id, "CPO")])
     return ocpi_client(token)
 
@@ -65,7 +70,8 @@ def cpo_client_for(country_code: str, party_id: str):
 def emsp_receiver(db):
     """A connected eMSP (DE*MSP) advertising a locations RECEIVER; `.client` pulls as it."""
     platform, token = create_platform(
-        "eMSP receiver", [("DE", "MSP", "EMSP")],
+        "eMSP receiver",
+        [("DE", "MSP", "EMSP")],
         endpoints={("locations", "RECEIVER"): EMSP_LOCATIONS},
     )
     platform.client = ocpi_client(token)

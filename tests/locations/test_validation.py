@@ -15,14 +15,13 @@ from tests.locations.conftest import (
     put,
 )
 
-LOCATION_EXAMPLES = sorted(
-    path.name for path in FIXTURES.glob("location_example*.json")
-)
+LOCATION_EXAMPLES = sorted(path.name for path in FIXTURES.glob("location_example*.json"))
 # Examples of parts of a Location, to be placed into a whole one.
 FRAGMENTS = sorted(
     path.name
     for path in FIXTURES.glob("location_*.json")
-    if ("energymix" in path.name or "hours" in path.name) and not path.name.startswith("location_example")
+    if not path.name.startswith("location_example")
+    and ("energymix" in path.name or "hours" in path.name)
 )
 
 
@@ -65,8 +64,12 @@ def test_spec_add_evse_example_is_refused_for_its_missing_connector_fields(cpo):
     response = put(cpo.client, "NL/CPO/LOC1/3256", example("location_put_example_add_evse.json"))
     message = response.json()["status_message"]
     assert response.json()["status_code"] == 2001
-    for field in ("connectors[0].power_type", "connectors[0].max_voltage",
-                  "connectors[0].last_updated", "physical_reference"):
+    for field in (
+        "connectors[0].power_type",
+        "connectors[0].max_voltage",
+        "connectors[0].last_updated",
+        "physical_reference",
+    ):
         assert field in message
 
 
@@ -88,34 +91,87 @@ def test_unknown_fields_are_kept(cpo):
         ({"city": None}, "city: This field is required"),  # missing
         ({"publish": "true"}, "publish: Must be a valid boolean"),  # type
         ({"city": "x" * 46}, "city: Ensure this field has no more than 45"),  # length
-        ({"evses": [{**EVSE, "evse_id": "E" * 49}]},
-         "evses[0].evse_id: Ensure this field has no more than 48"),  # CiString length
-        ({"parking_type": "on_street"}, "parking_type: \"on_street\" is not a valid choice"),
-        ({"coordinates": {"latitude": "52.08", "longitude": "5.110278"}},
-         "coordinates.latitude: Does not match"),  # regex
-        ({"coordinates": {"latitude": 52.089444, "longitude": "5.110278"}},
-         "coordinates.latitude: Not a valid string"),  # numbers are not strings
-        ({"evses": [{**EVSE, "connectors": [{**CONNECTOR, "standard": "IEC_60309_2_SINGLE_16"}]}]},
-         "evses[0].connectors[0].standard"),  # enums are case-sensitive
+        (
+            {"evses": [{**EVSE, "evse_id": "E" * 49}]},
+            "evses[0].evse_id: Ensure this field has no more than 48",
+        ),  # CiString length
+        ({"parking_type": "on_street"}, 'parking_type: "on_street" is not a valid choice'),
+        (
+            {"coordinates": {"latitude": "52.08", "longitude": "5.110278"}},
+            "coordinates.latitude: Does not match",
+        ),  # regex
+        (
+            {"coordinates": {"latitude": 52.089444, "longitude": "5.110278"}},
+            "coordinates.latitude: Not a valid string",
+        ),  # numbers are not strings
+        (
+            {
+                "evses": [
+                    {**EVSE, "connectors": [{**CONNECTOR, "standard": "IEC_60309_2_SINGLE_16"}]}
+                ]
+            },
+            "evses[0].connectors[0].standard",
+        ),  # enums are case-sensitive
         ({"evses": [{**EVSE, "connectors": []}]}, "evses[0].connectors"),  # `+`
-        ({"evses": [{**EVSE, "connectors": [{**CONNECTOR, "max_voltage": "230"}]}]},
-         "evses[0].connectors[0].max_voltage: A valid integer is required"),
+        (
+            {"evses": [{**EVSE, "connectors": [{**CONNECTOR, "max_voltage": "230"}]}]},
+            "evses[0].connectors[0].max_voltage: A valid integer is required",
+        ),
         ({"opening_times": {"twentyfourseven": False}}, "opening_times.regular_hours"),
-        ({"opening_times": {"twentyfourseven": False, "regular_hours": [
-            {"weekday": 8, "period_begin": "08:00", "period_end": "24:00"}]}},
-         "opening_times.regular_hours[0].weekday"),
+        (
+            {
+                "opening_times": {
+                    "twentyfourseven": False,
+                    "regular_hours": [
+                        {"weekday": 8, "period_begin": "08:00", "period_end": "24:00"}
+                    ],
+                }
+            },
+            "opening_times.regular_hours[0].weekday",
+        ),
         ({"last_updated": "2024-01-01T10:00:00+00:00"}, "last_updated: not an OCPI DateTime"),
-        ({"publish": False, "publish_allowed_to": [{"uid": "123"}]},
-         "publish_allowed_to[0].type: Required when uid is given"),
-        ({"energy_mix": {"is_green_energy": True, "energy_sources": [
-            {"source": "SUN", "percentage": 10}]}}, "energy_mix.energy_sources[0].source"),
-        ({"operator": {"name": "Op", "logo": {"url": "http://x/l.png", "category": "LOGO",
-                                              "type": "png"}}}, "operator.logo.category"),
+        (
+            {"publish": False, "publish_allowed_to": [{"uid": "123"}]},
+            "publish_allowed_to[0].type: Required when uid is given",
+        ),
+        (
+            {
+                "energy_mix": {
+                    "is_green_energy": True,
+                    "energy_sources": [{"source": "SUN", "percentage": 10}],
+                }
+            },
+            "energy_mix.energy_sources[0].source",
+        ),
+        (
+            {
+                "operator": {
+                    "name": "Op",
+                    "logo": {"url": "http://x/l.png", "category": "LOGO", "type": "png"},
+                }
+            },
+            "operator.logo.category",
+        ),
         ({"directions": [{"language": "eng", "text": "left"}]}, "directions[0].language"),
-        ({"related_locations": [{"latitude": "52.089444", "longitude": "5.110278",
-                                 "name": {"language": "en"}}]}, "related_locations[0].name.text"),
-        ({"evses": [{**EVSE, "status_schedule": [{"period_begin": "2024-01-01", "status": "PLANNED"}]}]},
-         "evses[0].status_schedule[0].period_begin"),
+        (
+            {
+                "related_locations": [
+                    {"latitude": "52.089444", "longitude": "5.110278", "name": {"language": "en"}}
+                ]
+            },
+            "related_locations[0].name.text",
+        ),
+        (
+            {
+                "evses": [
+                    {
+                        **EVSE,
+                        "status_schedule": [{"period_begin": "2024-01-01", "status": "PLANNED"}],
+                    }
+                ]
+            },
+            "evses[0].status_schedule[0].period_begin",
+        ),
         ({"id": "LOC2"}, "id: 'LOC2' does not match 'LOC1' in the URL"),
         ({"party_id": "XYZ"}, "party_id: 'XYZ' does not match 'CPO' in the URL"),
     ],
@@ -140,7 +196,8 @@ def test_patch_without_last_updated_is_refused(cpo):
 def test_patch_that_makes_the_object_invalid_is_refused(cpo):
     put(cpo.client, "NL/CPO/LOC1", location())
     response = patch(
-        cpo.client, "NL/CPO/LOC1/EVSE1",
+        cpo.client,
+        "NL/CPO/LOC1/EVSE1",
         {"status": "BROKEN", "last_updated": "2024-01-02T00:00:00Z"},
     )
     assert response.json()["status_code"] == 2001
