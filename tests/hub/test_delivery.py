@@ -14,12 +14,7 @@ from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
 from parties.models import ConnectionStatus, Party
 from tests.conftest import create_platform
-from tests.locations.conftest import (  # noqa: F401  (emsp_receiver is a fixture)
-    EMSP_LOCATIONS,
-    emsp_receiver,
-    location,
-    patch,
-)
+from tests.locations.conftest import EMSP_LOCATIONS, location, patch
 
 RAW_PUT = json.dumps(location(), indent=1).encode()  # odd formatting: must arrive unchanged
 RAW_PATCH = b'{ "status":"CHARGING",  "last_updated":"2024-01-02T00:00:00Z" }'
