@@ -151,6 +151,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "prefork")  # or "threads", "solo"
 
 # Delivery of pushes (docs/delivery.md). Retries: delay = min(cap, base * 2^(attempt-1)); a
 # delivery gives up after max_attempts or max_age seconds, whichever comes first. Billing
