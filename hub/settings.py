@@ -158,7 +158,38 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "prefork")  # or "threads", "solo"
+
+# Delivery of pushes (docs/delivery.md). Retries: delay = min(cap, base * 2^(attempt-1)); a
+# delivery gives up after max_attempts or max_age seconds, whichever comes first. Billing
+# modules keep trying for hours and are then PARKED (re-deliverable) instead of FAILED.
+DELIVERY_RETRY = {
+    "base": env_float("DELIVERY_RETRY_BASE", 5.0),
+    "cap": env_float("DELIVERY_RETRY_CAP", 300.0),
+    "max_attempts": env_int("DELIVERY_MAX_ATTEMPTS", 12, minimum=1),
+    "max_age": env_float("DELIVERY_MAX_AGE", 3600.0),
+    "park": False,
+}
+DELIVERY_RETRY_PER_MODULE = {
+    module: {
+        "max_attempts": env_int(f"DELIVERY_{module.upper()}_MAX_ATTEMPTS", 100, minimum=1),
+        "max_age": env_float(f"DELIVERY_{module.upper()}_MAX_AGE", 48 * 3600.0),
+        "park": True,
+    }
+    for module in ("sessions", "cdrs")
+}
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
+# A claim not finished within this many seconds is taken to be a dead worker's: re-sent.
+DELIVERY_CLAIM_TIMEOUT = env_float("DELIVERY_CLAIM_TIMEOUT", 120.0)
+DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 30.0)
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-deliveries": {
+        "task": "hub.tasks.sweep_deliveries",
+        "schedule": DELIVERY_SWEEP_INTERVAL,
+        "options": {"expires": DELIVERY_SWEEP_INTERVAL},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,111 @@
+"""The outbox: every accepted push (Message), one Delivery per receiving party, every attempt."""
+
+from django.db import models
+
+
+class Message(models.Model):
+    """A push the hub accepted: what a receiver gets, byte for byte, unless superseded."""
+
+    module = models.CharField(max_length=32)  # ModuleID
+    method = models.CharField(max_length=8)  # PUT, PATCH, POST, DELETE
+    # The owner of the object: the URL keeps the original owner's country_code/party_id.
+    owner_country_code = models.CharField(max_length=2)
+    owner_party_id = models.CharField(max_length=3)
+    object_id = models.CharField(max_length=64, help_text="Top-level object id (CiString, upper)")
+    segments = models.JSONField(default=list, help_text="Path after {country_code}/{party_id}")
+    body = models.BinaryField(help_text="The request body exactly as the sender sent it")
+    correlation_id = models.CharField(max_length=100, blank=True)
+    sender = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, related_name="messages_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        path = "/".join([self.owner_country_code, self.owner_party_id, *self.segments])
+        return f"{self.method} {self.module} {path}"
+
+    @property
+    def object_key(self) -> str:
+        """Identifies one object across messages: newer versions supersede older ones."""
+        return f"{self.module}:{self.owner_country_code}:{self.owner_party_id}:{self.object_id}"
+
+    @property
+    def is_full_object(self) -> bool:
+        """A PUT of the whole top-level object (not of a part, not a PATCH)."""
+        return self.method == "PUT" and len(self.segments) == 1
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def pending(self) -> "DeliveryQuerySet":
+        return self.filter(status=Delivery.Status.PENDING)
+
+
+class Delivery(models.Model):
+    """One message to one receiving party; claimed by one worker at a time."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"  # to be sent (first time or retry at next_attempt_at)
+        DELIVERED = "DELIVERED"
+        REJECTED = "REJECTED"  # the receiver refused it (HTTP 4xx or OCPI 2xxx): not retried
+        SUPERSEDED = "SUPERSEDED"  # a newer version of the object replaced it before sending
+        FAILED = "FAILED"  # retries exhausted (state objects: the receiver re-syncs by GET All)
+        PARKED = "PARKED"  # retries exhausted for billing data: kept for an admin to re-deliver
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    receiver = models.ForeignKey(
+        "parties.Party", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    object_key = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    full_object = models.BooleanField(
+        default=False,
+        help_text="Sent as a PUT of the object stored at sending time (something before it "
+        "did not reach the receiver, or an admin re-delivered it)",
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    retry_since = models.DateTimeField(help_text="Start of the retry budget (max age)")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(
+                fields=["receiver", "status", "next_attempt_at"], name="delivery_receiver"
+            ),
+            models.Index(fields=["receiver", "object_key"], name="delivery_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message} -> {self.receiver} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try to send a Delivery, with what came back."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    method = models.CharField(max_length=8)
+    url = models.CharField(max_length=500)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True, help_text="OCPI status_code")
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} -> {self.http_status or self.error}"

@@ -1,0 +1,113 @@
+"""Strict OCPI field types for validating pushed objects (types.asciidoc).
+
+The hub validates with these and stores what the sender sent (unknown fields and original
+DateTime strings included), so `to_internal_value` only checks: JSON types are not coerced
+("3" is not an int, 3 is not a string), enums are case-sensitive.
+"""
+
+import re
+
+from rest_framework import serializers
+
+from hub.types import PRINTABLE_ASCII, parse_datetime
+
+
+class String(serializers.CharField):
+    """string(n): a JSON string of at most n characters."""
+
+    def __init__(self, max_length: int, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(max_length=max_length, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CiString(String):
+    """CiString(n): printable ASCII, compared case-insensitively."""
+
+    def __init__(self, max_length: int, **kwargs):
+        kwargs.setdefault("allow_blank", False)
+        super().__init__(max_length, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not PRINTABLE_ASCII.fullmatch(value):
+            raise serializers.ValidationError("Only printable ASCII characters are allowed.")
+        return value
+
+
+class Pattern(String):
+    """A string that must match a regular expression (e.g. GeoLocation latitude)."""
+
+    def __init__(self, max_length: int, pattern: str, **kwargs):
+        super().__init__(max_length, allow_blank=False, **kwargs)
+        self.pattern = re.compile(pattern)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not self.pattern.fullmatch(value):
+            raise serializers.ValidationError(f"Does not match {self.pattern.pattern}.")
+        return value
+
+
+class URL(String):
+    """URL type: string(255)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(255, allow_blank=False, **kwargs)
+
+
+class DateTime(serializers.Field):
+    """OCPI DateTime, kept as the original string (the hub never rewrites last_updated)."""
+
+    def to_internal_value(self, data):
+        try:
+            parse_datetime(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class Integer(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Number(serializers.FloatField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Boolean(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class Enum(serializers.ChoiceField):
+    """An OCPI enum: case-sensitive, exactly one of the spec's values."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or data not in self.choices:
+            self.fail("invalid_choice", input=data)
+        return data
+
+
+# Cardinality `?` and `*`: may be absent or null (a `*` list may also be empty).
+OPTIONAL = {"required": False, "allow_null": True}
+
+
+class DisplayTextSerializer(serializers.Serializer):
+    language = String(2, allow_blank=False)
+    text = String(512)

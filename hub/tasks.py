@@ -1,0 +1,32 @@
+"""Delivery tasks. They take ids, claim their work in the database and are safe to run twice."""
+
+from celery import shared_task
+
+from hub import delivery
+from hub.models import Delivery
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_message(message_id: int) -> dict:
+    """Send a new message to its receivers (with anything else due for them)."""
+    outcomes: dict[str, int] = {}
+    pending = Delivery.objects.pending().filter(message_id=message_id)
+    for receiver_id in list(pending.values_list("receiver_id", flat=True)):
+        for outcome, count in delivery.drain(receiver_id).items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+    return outcomes
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_to_receiver(receiver_id: int) -> dict:
+    """Send a receiver's due deliveries."""
+    return delivery.drain(receiver_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    """Periodic: queue every receiver with due or stranded deliveries (lost tasks, dead workers)."""
+    receiver_ids = delivery.due_receivers()
+    for receiver_id in receiver_ids:
+        deliver_to_receiver.delay(receiver_id)
+    return len(receiver_ids)

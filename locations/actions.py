@@ -1,0 +1,190 @@
+"""Use cases of the locations module; each owns its transaction."""
+
+import json
+
+from django.db import transaction
+
+from hub import delivery, status
+from hub.exceptions import OCPIError, invalid, not_found
+from hub.models import Message
+from hub.routing import PartyRef
+from hub.types import parse_datetime
+from locations.models import Location
+from locations.serializers import ID_FIELDS, validate_object
+from parties.models import Party
+
+MODULE = "locations"
+KINDS = {1: "Location", 2: "EVSE", 3: "Connector"}
+
+
+def find_part(items, key: str, value: str) -> dict | None:
+    """The EVSE (by uid) or Connector (by id) with this CiString identifier."""
+    for item in items or ():
+        if isinstance(item, dict) and str(item.get(key, "")).upper() == value.upper():
+            return item
+    return None
+
+
+def resolve(document: dict, segments: list[str]) -> dict | None:
+    """The Location, EVSE or Connector at `segments` ([location_id, evse_uid, connector_id])."""
+    found = document
+    for depth, segment in enumerate(segments[1:], start=2):
+        children = found.get("evses") if depth == 2 else found.get("connectors")
+        found = find_part(children, ID_FIELDS[depth], segment)
+        if found is None:
+            return None
+    return found
+
+
+def push_location(
+    *,
+    owner: Party,
+    to_ref: PartyRef | None,
+    method: str,
+    segments: list[str],
+    data,
+    body: bytes,
+    correlation_id: str = "",
+) -> bool:
+    """Validate and store a CPO's PUT or PATCH of a Location, EVSE or Connector, and queue
+    its delivery to the receivers. Returns True when a PUT created the object."""
+    depth = len(segments)
+    kind = KINDS[depth]
+    if not isinstance(data, dict):
+        raise invalid(f"body: expected a JSON object ({kind})")
+    targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
+    _check_ids(owner, segments, data, method)
+    if method == "PUT":
+        validate_object(depth, data)
+
+    with transaction.atomic():
+        location = (
+            Location.objects.owned_by(*owner.ref)
+            .select_for_update()
+            .filter(location_id=segments[0].upper())
+            .first()
+        )
+        created = _apply(location, owner, segments, method, data)
+        delivery.enqueue(
+            module=MODULE,
+            method=method,
+            owner=PartyRef(*owner.ref),
+            object_id=segments[0],
+            segments=segments,
+            body=body,
+            sender=owner,
+            receivers=targets,
+            correlation_id=correlation_id,
+        )
+    return created
+
+
+def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> None:
+    depth = len(segments)
+    id_field = ID_FIELDS[depth]
+    url_id = segments[-1]
+    body_id = str(data.get(id_field, ""))
+    if (method == "PUT" or id_field in data) and body_id.upper() != url_id.upper():
+        raise invalid(f"{id_field}: {data.get(id_field)!r} does not match {url_id!r} in the URL")
+    if depth == 1:
+        for field, value in (("country_code", owner.country_code), ("party_id", owner.party_id)):
+            if (method == "PUT" or field in data) and str(data.get(field, "")).upper() != value:
+                raise invalid(f"{field}: {data.get(field)!r} does not match {value!r} in the URL")
+    if method == "PATCH" and "last_updated" not in data:
+        raise invalid("last_updated: required in every PATCH")
+
+
+def _apply(location, owner, segments, method, data) -> bool:
+    depth = len(segments)
+    kind = KINDS[depth]
+    if location is None:
+        if method == "PATCH":
+            raise OCPIError(
+                status.INVALID_OR_MISSING_PARAMETERS,
+                f"Unknown Location {segments[0]}",
+                http_status=404,
+            )
+        if depth > 1:
+            raise invalid(f"Unknown Location {segments[0]}: PUT the Location first")
+        location = Location(
+            country_code=owner.country_code,
+            party_id=owner.party_id,
+            location_id=segments[0].upper(),
+        )
+        _save(location, data)
+        return True
+
+    document = location.document
+    parent = resolve(document, segments[:-1])
+    if parent is None:  # the EVSE of a Connector
+        raise _unknown(method, f"Unknown EVSE {segments[1]} in Location {segments[0]}")
+    current = parent if depth == 1 else resolve(document, segments)
+    if current is None and method == "PATCH":
+        raise _unknown(method, f"Unknown {kind} {segments[-1]}")
+    new = data if method == "PUT" else _merged(depth, current, data)
+    if depth == 1:
+        document = new
+    else:
+        children_key = "evses" if depth == 2 else "connectors"
+        children = [child for child in parent.get(children_key) or [] if child is not current]
+        position = (parent.get(children_key) or []).index(current) if current else len(children)
+        children.insert(position, new)
+        parent[children_key] = children
+        # Spec: a pushed EVSE/Connector's last_updated is also set on its parents (copied).
+        parent["last_updated"] = data["last_updated"]
+        document["last_updated"] = data["last_updated"]
+    _save(location, document)
+    return current is None
+
+
+def _merged(depth: int, current: dict, patch: dict) -> dict:
+    """A PATCH replaces the fields it names; the result must be a valid object."""
+    merged = {**current, **patch}
+    validate_object(depth, merged)
+    return merged
+
+
+def _unknown(method: str, message: str) -> OCPIError:
+    if method == "PATCH":  # HUB-RULES R1.13.3
+        return OCPIError(status.INVALID_OR_MISSING_PARAMETERS, message, http_status=404)
+    return invalid(message)
+
+
+def _save(location: Location, document: dict) -> None:
+    location.document = document
+    location.last_updated_at = parse_datetime(document["last_updated"])
+    location.city = str(document.get("city") or "")[:45]
+    location.evse_statuses = " ".join(
+        f"{evse.get('uid')}:{evse.get('status')}" for evse in document.get("evses") or []
+    )
+    location.save()
+
+
+def find_location(location_id: str, owner: PartyRef | None) -> Location:
+    """A stored Location by id, of `owner` or of the only CPO having that id (open routing)."""
+    locations = Location.objects.filter(location_id=location_id.upper())
+    if owner is not None:
+        locations = locations.filter(country_code=owner.country_code, party_id=owner.party_id)
+    found = list(locations[:2])
+    if not found:
+        raise not_found(f"Unknown Location {location_id}", status.UNKNOWN_LOCATION)
+    if len(found) > 1:
+        raise invalid(
+            f"Location {location_id} exists at several CPOs: name one with OCPI-to-country-code "
+            "and OCPI-to-party-id"
+        )
+    return found[0]
+
+
+@delivery.full_object_provider(MODULE)
+def stored_location(message: Message) -> tuple[list[str], bytes] | None:
+    """The stored Location as a full PUT, for a receiver that missed an earlier version."""
+    location = (
+        Location.objects.owned_by(message.owner_country_code, message.owner_party_id)
+        .filter(location_id=message.object_id)
+        .first()
+    )
+    if location is None:
+        return None
+    body = json.dumps(location.document, ensure_ascii=False, separators=(",", ":")).encode()
+    return [location.document["id"]], body

@@ -1,0 +1,36 @@
+"""The hub's latest copy of every CPO's Locations, as the JSON documents the CPOs pushed."""
+
+from django.db import models
+
+
+class LocationQuerySet(models.QuerySet):
+    def owned_by(self, country_code: str, party_id: str) -> "LocationQuerySet":
+        """Locations of one CPO (CiString country_code/party_id)."""
+        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+
+class Location(models.Model):
+    """One Location with its EVSEs and Connectors; `document` is served as stored."""
+
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    location_id = models.CharField(max_length=36, help_text="Location.id, upper-cased (CiString)")
+    document = models.JSONField()
+    last_updated_at = models.DateTimeField(db_index=True, help_text="Parsed last_updated")
+    # Denormalized for the admin's search.
+    city = models.CharField(max_length=45, blank=True, db_index=True)
+    evse_statuses = models.TextField(blank=True, help_text="uid:STATUS of every EVSE")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id", "location_id"], name="one_location_per_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}*{self.party_id} {self.document.get('id', self.location_id)}"

@@ -1,0 +1,85 @@
+"""Locations interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
+
+from hub.exceptions import not_found
+from hub.pagination import paginated_response
+from hub.proxy import find_receiver, forward
+from hub.responses import ocpi_response
+from hub.routing import PartyRef
+from hub.views import FunctionalView
+from locations.actions import KINDS, find_location, push_location, resolve
+from locations.models import Location
+from parties.models import Role
+
+
+def _segments(location_id, evse_uid, connector_id) -> list[str]:
+    return [s for s in (location_id, evse_uid, connector_id) if s is not None]
+
+
+def _stored_part(location: Location, segments: list[str]):
+    found = resolve(location.document, segments)
+    if found is None:
+        raise not_found(f"Unknown {KINDS[len(segments)]} {segments[-1]}")
+    return ocpi_response(found)
+
+
+class LocationReceiverView(FunctionalView):
+    """`{country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]`, the CPO's own."""
+
+    sender_roles = (Role.CPO,)
+
+    def get(self, request, country_code, party_id, location_id, evse_uid=None, connector_id=None):
+        owner = self.owned_object(country_code, party_id)
+        segments = _segments(location_id, evse_uid, connector_id)
+        if self.to_ref is not None:  # the CPO checks its object at one receiver
+            receiver = find_receiver(self.to_ref, (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP))
+            return forward(
+                request,
+                sender=owner,
+                receiver=receiver,
+                module="locations",
+                interface="RECEIVER",
+                method="GET",
+                segments=(owner.country_code, owner.party_id, *segments),
+            )
+        return _stored_part(find_location(location_id, owner=PartyRef(*owner.ref)), segments)
+
+    def put(self, request, **kwargs):
+        return self._push(request, "PUT", **kwargs)
+
+    def patch(self, request, **kwargs):
+        return self._push(request, "PATCH", **kwargs)
+
+    def _push(
+        self, request, method, country_code, party_id, location_id, evse_uid=None, connector_id=None
+    ):
+        body = request._request.body  # before DRF parses it: forwarded byte for byte
+        owner = self.owned_object(country_code, party_id)
+        created = push_location(
+            owner=owner,
+            to_ref=self.to_ref,
+            method=method,
+            segments=_segments(location_id, evse_uid, connector_id),
+            data=request.data,
+            body=body,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response(http_status=201 if created else 200)
+
+
+class LocationListView(FunctionalView):
+    """GET All via the hub: the stored Locations of every CPO (or of the one named in OCPI-to)."""
+
+    def get(self, request):
+        locations = Location.objects.only("pk", "document")
+        if self.to_ref is not None:
+            locations = locations.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        return paginated_response(request, locations, lambda location: location.document)
+
+
+class LocationObjectView(FunctionalView):
+    """`{location_id}[/{evse_uid}[/{connector_id}]]` of the CPO named in OCPI-to, or of the only
+    CPO that has this Location id (open routing)."""
+
+    def get(self, request, location_id, evse_uid=None, connector_id=None):
+        location = find_location(location_id, owner=self.to_ref)
+        return _stored_part(location, _segments(location_id, evse_uid, connector_id))

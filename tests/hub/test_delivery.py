@@ -1,0 +1,240 @@
+"""The delivery engine: routing, sending, retries, supersession, claims (HTTP mocked by respx)."""
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+import respx
+from django.test import override_settings
+from django.utils import timezone
+
+from hub import delivery
+from hub.models import Delivery, DeliveryAttempt, Message
+from hub.routing import PartyRef
+from parties.models import ConnectionStatus, Party
+from tests.conftest import create_platform
+from tests.locations.conftest import EMSP_LOCATIONS, location, patch
+
+RAW_PUT = json.dumps(location(), indent=1).encode()  # odd formatting: must arrive unchanged
+RAW_PATCH = b'{ "status":"CHARGING",  "last_updated":"2024-01-02T00:00:00Z" }'
+PUT_URL = f"{EMSP_LOCATIONS}NL/CPO/LOC1"
+EVSE_URL = f"{EMSP_LOCATIONS}NL/CPO/LOC1/EVSE1"
+
+
+def ok():
+    return httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
+
+
+def push_put(cpo, **headers):
+    return cpo.client.put(
+        "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC1",
+        RAW_PUT,
+        content_type="application/json",
+        **headers,
+    )
+
+
+def push_patch(cpo):
+    return cpo.client.patch(
+        "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC1/EVSE1",
+        RAW_PATCH,
+        content_type="application/json",
+        HTTP_X_CORRELATION_ID="corr-2",
+    )
+
+
+def drain_all():
+    for receiver_id in delivery.due_receivers():
+        delivery.drain(receiver_id)
+
+
+# ---- routing ---------------------------------------------------------------------------
+
+
+def test_broadcast_reaches_connected_receivers_of_the_module_only(cpo, emsp_receiver):
+    create_platform("No endpoint", [("FR", "MSP", "EMSP")])
+    create_platform(
+        "Offline",
+        [("BE", "MSP", "EMSP")],
+        endpoints={("locations", "RECEIVER"): "http://off.test/l"},
+        status=ConnectionStatus.OFFLINE,
+    )
+    create_platform(
+        "SCSP", [("NL", "SCS", "SCSP")], endpoints={("locations", "RECEIVER"): "http://scsp.test/l"}
+    )
+    create_platform(
+        "NSP and NAP",
+        [("NL", "NSP", "NSP"), ("NL", "NAP", "NAP")],
+        endpoints={("locations", "RECEIVER"): "http://nsp.test/l"},
+    )
+    sender = cpo.parties.get()
+    found = {str(p) for p in delivery.receivers("locations", sender, None)}
+    assert found == {"DE*MSP (EMSP)", "NL*NSP (NSP)", "NL*NAP (NAP)"}
+    hub = delivery.hub_party_ref()
+    assert {str(p) for p in delivery.receivers("locations", sender, hub)} == found
+
+
+def test_direct_push_goes_to_the_named_party_only(cpo, emsp_receiver):
+    create_platform(
+        "Other eMSP",
+        [("FR", "MSP", "EMSP")],
+        endpoints={("locations", "RECEIVER"): "http://fr.test/l"},
+    )
+    found = delivery.receivers("locations", cpo.parties.get(), PartyRef("DE", "MSP"))
+    assert [str(p) for p in found] == ["DE*MSP (EMSP)"]
+
+
+def test_a_party_never_receives_its_own_push(db):
+    platform, _ = create_platform(
+        "CPO and eMSP",
+        [("NL", "CPO", "CPO"), ("NL", "EMP", "EMSP")],
+        endpoints={
+            ("tokens", "RECEIVER"): "http://both.test/t",
+            ("locations", "RECEIVER"): "http://both.test/l",
+        },
+    )
+    cpo = platform.parties.get(role="CPO")
+    emsp = platform.parties.get(role="EMSP")
+    assert delivery.receivers("locations", cpo, PartyRef("NL", "CPO")) == []
+    assert delivery.receivers("tokens", emsp, PartyRef("NL", "EMP")) == []
+    assert emsp in delivery.receivers("locations", cpo, None)
+
+
+# ---- sending ---------------------------------------------------------------------------
+
+
+@respx.mock
+def test_put_and_patch_arrive_byte_for_byte_with_routing_headers(cpo, emsp_receiver):
+    put_route = respx.put(PUT_URL).mock(return_value=ok())
+    patch_route = respx.patch(EVSE_URL).mock(return_value=ok())
+    push_put(cpo, HTTP_X_CORRELATION_ID="corr-1")
+    drain_all()
+    push_patch(cpo)
+    drain_all()
+    put_request = put_route.calls.last.request
+    assert put_request.content == RAW_PUT
+    assert patch_route.calls.last.request.content == RAW_PATCH
+    assert put_request.headers["OCPI-to-country-code"] == "DE"
+    assert put_request.headers["OCPI-to-party-id"] == "MSP"
+    assert put_request.headers["OCPI-from-country-code"] == "NL"
+    assert put_request.headers["OCPI-from-party-id"] == "HUB"
+    assert put_request.headers["X-Correlation-ID"] == "corr-1"
+    assert patch_route.calls.last.request.headers["X-Correlation-ID"] == "corr-2"
+    assert put_request.headers["Authorization"].startswith("Token ")
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
+    assert DeliveryAttempt.objects.filter(http_status=200).count() == 2
+
+
+@respx.mock
+def test_server_errors_are_retried_with_backoff(cpo, emsp_receiver):
+    respx.put(PUT_URL).mock(return_value=httpx.Response(503, text="busy"))
+    push_put(cpo)
+    drain_all()
+    pending = Delivery.objects.get()
+    assert pending.status == "PENDING" and pending.attempts == 1
+    assert pending.next_attempt_at > timezone.now()
+    assert "HTTP 503" in pending.last_error
+    assert delivery.due_receivers() == []  # not before its retry time
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={"status_code": 2001, "status_message": "bad", "timestamp": "x"}),
+        httpx.Response(422, json={"detail": "unprocessable"}),
+    ],
+)
+def test_client_errors_are_rejected_not_retried(cpo, emsp_receiver, answer):
+    respx.put(PUT_URL).mock(return_value=answer)
+    push_put(cpo)
+    drain_all()
+    rejected = Delivery.objects.get()
+    assert rejected.status == "REJECTED"
+    assert rejected.attempt_log.get().response_excerpt == answer.content.decode()
+
+
+@respx.mock
+@override_settings(
+    DELIVERY_RETRY={"base": 0.001, "cap": 0.001, "max_attempts": 2, "max_age": 3600, "park": False}
+)
+def test_gives_up_after_max_attempts(cpo, emsp_receiver):
+    respx.put(PUT_URL).mock(side_effect=httpx.ConnectError("refused"))
+    push_put(cpo)
+    for _ in range(3):
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        drain_all()
+    failed = Delivery.objects.get()
+    assert failed.status == "FAILED" and failed.attempts == 2
+    assert failed.attempt_log.count() == 2
+
+
+@respx.mock
+def test_receiver_that_was_down_gets_the_latest_state_not_the_history(cpo, emsp_receiver):
+    respx.put(PUT_URL).mock(side_effect=httpx.ConnectError("refused"))
+    push_put(cpo)
+    drain_all()
+    push_patch(cpo)  # the PUT is still waiting: it is superseded
+    respx.reset()
+    respx.routes.clear()
+    put_route = respx.put(PUT_URL).mock(return_value=ok())
+    patch_route = respx.patch(EVSE_URL).mock(return_value=ok())
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    drain_all()
+    assert patch_route.call_count == 0
+    assert put_route.call_count == 1
+    sent = json.loads(put_route.calls.last.request.content)
+    assert sent["evses"][0]["status"] == "CHARGING"
+    assert sent["last_updated"] == "2024-01-02T00:00:00Z"
+    statuses = list(Delivery.objects.order_by("pk").values_list("status", "full_object"))
+    assert statuses == [("SUPERSEDED", False), ("DELIVERED", True)]
+
+
+@respx.mock
+def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_receiver):
+    respx.put(PUT_URL).mock(side_effect=[httpx.Response(400, json={}), ok()])
+    push_put(cpo)
+    drain_all()
+    push_patch(cpo)
+    drain_all()
+    assert respx.calls.last.request.method == "PUT"
+    assert Delivery.objects.order_by("pk").last().full_object
+
+
+@respx.mock
+@override_settings(DELIVERY_CLAIM_TIMEOUT=60)
+def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_receiver):
+    route = respx.put(PUT_URL).mock(return_value=ok())
+    push_put(cpo)
+    receiver_id = emsp_receiver.party.pk
+    _, batch = delivery.claim(receiver_id)
+    assert len(batch) == 1
+    assert delivery.claim(receiver_id)[1] == []  # held by the first (alive) worker
+    assert delivery.due_receivers() == []
+    Delivery.objects.update(claimed_until=timezone.now() - timedelta(seconds=1))  # it died
+    assert delivery.due_receivers() == [receiver_id]
+    drain_all()
+    done = Delivery.objects.get()
+    assert done.status == "DELIVERED" and route.call_count == 1
+    assert "worker was lost" in done.attempt_log.first().error
+
+
+@respx.mock
+def test_deliver_again_sends_the_object_as_stored_now(cpo, emsp_receiver):
+    route = respx.put(PUT_URL).mock(return_value=ok())
+    push_put(cpo)
+    drain_all()
+    patch(cpo.client, "NL/CPO/LOC1", {"name": "Renamed", "last_updated": "2024-05-05T00:00:00Z"})
+    Delivery.objects.filter(message__method="PATCH").update(status="FAILED")
+    count = delivery.redeliver(Delivery.objects.filter(message__method="PUT"))
+    drain_all()
+    assert count == 1
+    assert json.loads(route.calls.last.request.content)["name"] == "Renamed"
+
+
+def test_nothing_is_queued_for_a_platform_without_receivers(cpo):
+    response = push_put(cpo)
+    assert response.status_code == 201
+    assert Message.objects.count() == 1 and not Delivery.objects.exists()
+    assert Party.objects.count() == 1
