@@ -21,23 +21,39 @@ def location(location_id: str) -> dict:
     sent = stamp()
     connectors = lambda evse: [  # noqa: E731
         {
-            "id": str(number), "standard": "IEC_62196_T2", "format": "SOCKET",
-            "power_type": "AC_3_PHASE", "max_voltage": 230, "max_amperage": 32,
-            "max_electric_power": 22000, "tariff_ids": ["T1"], "last_updated": sent,
+            "id": str(number),
+            "standard": "IEC_62196_T2",
+            "format": "SOCKET",
+            "power_type": "AC_3_PHASE",
+            "max_voltage": 230,
+            "max_amperage": 32,
+            "max_electric_power": 22000,
+            "tariff_ids": ["T1"],
+            "last_updated": sent,
         }
         for number in (1, 2)
     ]
     return {
-        "country_code": "NL", "party_id": "CPO", "id": location_id, "publish": True,
-        "name": f"Bench location {location_id}", "address": "Stationsplein 1",
-        "city": "Amsterdam", "postal_code": "1012AB", "country": "NLD",
+        "country_code": "NL",
+        "party_id": "CPO",
+        "id": location_id,
+        "publish": True,
+        "name": f"Bench location {location_id}",
+        "address": "Stationsplein 1",
+        "city": "Amsterdam",
+        "postal_code": "1012AB",
+        "country": "NLD",
         "coordinates": {"latitude": "52.379189", "longitude": "4.899431"},
-        "parking_type": "ON_STREET", "time_zone": "Europe/Amsterdam",
+        "parking_type": "ON_STREET",
+        "time_zone": "Europe/Amsterdam",
         "evses": [
             {
-                "uid": f"{location_id}-E{number}", "evse_id": f"NL*CPO*E{number}",
-                "status": "AVAILABLE", "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
-                "connectors": connectors(number), "last_updated": sent,
+                "uid": f"{location_id}-E{number}",
+                "evse_id": f"NL*CPO*E{number}",
+                "status": "AVAILABLE",
+                "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
+                "connectors": connectors(number),
+                "last_updated": sent,
             }
             for number in (1, 2)
         ],
@@ -117,7 +133,9 @@ def _closed_loop_process(args):
 
     def keys_for(thread_index):
         if key_space is None:  # new id each request
-            return lambda n: f"{kind[:2]}-{process_index}-{thread_index}-{n}-{time.time_ns() % 10**9}"
+            return lambda n: (
+                f"{kind[:2]}-{process_index}-{thread_index}-{n}-{time.time_ns() % 10**9}"
+            )
         offset = (process_index * threads + thread_index) * 7919
         return lambda n: key_space[(offset + n) % len(key_space)]
 
@@ -145,7 +163,10 @@ def closed_loop(base_url, token, kind, duration, processes=2, threads=8, key_spa
     with Pool(processes) as pool:
         parts = pool.map(
             _closed_loop_process,
-            [(base_url, token, kind, duration, threads, index, key_space) for index in range(processes)],
+            [
+                (base_url, token, kind, duration, threads, index, key_space)
+                for index in range(processes)
+            ],
         )
     latencies, sent, failed = [], {}, 0
     for part_latencies, part_sent, part_failed in parts:

@@ -17,9 +17,15 @@ AUTHORIZED = json.dumps(
         "data": {
             "allowed": "ALLOWED",
             "token": {
-                "country_code": "DE", "party_id": "MS0", "uid": "BENCH", "type": "RFID",
-                "contract_id": "DE-MS0-C1", "issuer": "Bench", "valid": True,
-                "whitelist": "ALLOWED", "last_updated": "2024-01-01T00:00:00Z",
+                "country_code": "DE",
+                "party_id": "MS0",
+                "uid": "BENCH",
+                "type": "RFID",
+                "contract_id": "DE-MS0-C1",
+                "issuer": "Bench",
+                "valid": True,
+                "whitelist": "ALLOWED",
+                "last_updated": "2024-01-01T00:00:00Z",
             },
         },
     }

@@ -103,7 +103,7 @@ def latency_chart(points: list[dict]) -> str:
     ticks = "".join(
         f'<text x="{margin + (width - 2 * margin) * point["offered_rps"] / max_x:.0f}" '
         f'y="{height - margin + 18}" font-size="11" text-anchor="middle">'
-        f'{point["offered_rps"]:.0f}</text>'
+        f"{point['offered_rps']:.0f}</text>"
         for point in points
     )
     return (

@@ -62,15 +62,62 @@ class Stack:
     def start(self):
         python = sys.executable
         for index, port in enumerate(RECEIVER_PORTS):
-            self._spawn(f"receiver{index}", [python, "-m", "granian", "--interface", "asgi",
-                        "--port", str(port), "--workers", "1", "--log-level", "warning",
-                        "bench.receiver:app"])
-        self._spawn("hub", [python, "-m", "granian", "--interface", "wsgi", "--port",
-                    str(HUB_PORT), "--workers", str(self.web_workers), "--blocking-threads",
-                    "4", "--backlog", "2048", "--log-level", "warning", "hub.wsgi:application"])
-        self._spawn("worker", [python, "-m", "celery", "-A", "hub", "worker", "--beat",
-                    "--loglevel", "WARNING", "--concurrency", str(self.celery_concurrency),
-                    "--schedule", str(ROOT / "var" / "bench" / "beat-schedule")])
+            self._spawn(
+                f"receiver{index}",
+                [
+                    python,
+                    "-m",
+                    "granian",
+                    "--interface",
+                    "asgi",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    "1",
+                    "--log-level",
+                    "warning",
+                    "bench.receiver:app",
+                ],
+            )
+        self._spawn(
+            "hub",
+            [
+                python,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--port",
+                str(HUB_PORT),
+                "--workers",
+                str(self.web_workers),
+                "--blocking-threads",
+                "4",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+                "hub.wsgi:application",
+            ],
+        )
+        self._spawn(
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "hub",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                str(self.celery_concurrency),
+                "--schedule",
+                str(ROOT / "var" / "bench" / "beat-schedule"),
+            ],
+        )
         for port in (HUB_PORT, *RECEIVER_PORTS):
             wait_for_port(port)
 
@@ -119,10 +166,25 @@ def rss_kib(pids) -> int:
 
 
 def prepare_database():
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c",
-                    f"DROP DATABASE IF EXISTS {DATABASE}"], check=True, env=ENV)
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c",
-                    f"CREATE DATABASE {DATABASE}"], check=True, env=ENV)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-q",
+            "-c",
+            f"DROP DATABASE IF EXISTS {DATABASE}",
+        ],
+        check=True,
+        env=ENV,
+    )
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {DATABASE}"],
+        check=True,
+        env=ENV,
+    )
     subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=ENV)
 
@@ -136,12 +198,15 @@ def seed_parties() -> dict:
 
     def platform(name, parties):
         record = Platform.objects.create(
-            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1",
+            name=name,
+            status=ConnectionStatus.CONNECTED,
+            version="2.2.1",
             outgoing_token=f"bench-{name}",
         )
         for country_code, party_id, role in parties:
-            Party.objects.create(platform=record, country_code=country_code,
-                                 party_id=party_id, role=role)
+            Party.objects.create(
+                platform=record, country_code=country_code, party_id=party_id, role=role
+            )
         return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
 
     _, cpo_token = platform("cpo", [("NL", "CPO", "CPO")])
@@ -149,8 +214,9 @@ def seed_parties() -> dict:
         record, _ = platform(f"emsp{index}", [("DE", f"MS{index}", "EMSP")])
         base = f"http://127.0.0.1:{port}/ocpi/emsp"
         for identifier, role in (("locations", "RECEIVER"), ("tokens", "SENDER")):
-            Endpoint.objects.create(platform=record, identifier=identifier, role=role,
-                                    url=f"{base}/{identifier}")
+            Endpoint.objects.create(
+                platform=record, identifier=identifier, role=role, url=f"{base}/{identifier}"
+            )
     return {"cpo_token": base64.b64encode(cpo_token.encode()).decode()}
 
 
@@ -159,7 +225,7 @@ def receiver_stats(detail=False) -> list[dict]:
 
     stats = []
     for port in RECEIVER_PORTS:
-        status, payload, _ = Connection(f"http://127.0.0.1:{port}", "-").send(
+        _status, payload, _ = Connection(f"http://127.0.0.1:{port}", "-").send(
             "GET", "/stats?detail" if detail else "/stats"
         )
         stats.append(json.loads(payload))
@@ -193,7 +259,9 @@ def check_delivery(sent: dict, stats: list[dict]) -> dict:
     """Missing: an object whose newest accepted version no receiver-side copy reached."""
     missing = 0
     for detail in stats:
-        latest = {path.split("/locations/", 1)[1]: value for path, value in detail["latest"].items()}
+        latest = {
+            path.split("/locations/", 1)[1]: value for path, value in detail["latest"].items()
+        }
         for path, last_updated in sent.items():
             key = path.split("/receiver/locations/", 1)[1]
             parent = "/".join(key.split("/")[:3])  # a PATCH may arrive inside a full PUT
@@ -206,7 +274,9 @@ def check_delivery(sent: dict, stats: list[dict]) -> dict:
 
 
 def latencies_between(stats, start, end) -> list[float]:
-    return [ms for detail in stats for arrival, ms in detail["latencies"] if start <= arrival <= end]
+    return [
+        ms for detail in stats for arrival, ms in detail["latencies"] if start <= arrival <= end
+    ]
 
 
 def workload(kind, token, duration, repetitions, key_space=None):
@@ -217,7 +287,9 @@ def workload(kind, token, duration, repetitions, key_space=None):
     fanout = []
     for _ in range(repetitions):
         started = time.monotonic()
-        latencies, _, failed = closed_loop(HUB, token, f"{kind}-baseline", duration, key_space=key_space)
+        latencies, _, failed = closed_loop(
+            HUB, token, f"{kind}-baseline", duration, key_space=key_space
+        )
         runs["baseline"].append(_rates(latencies, failed, time.monotonic() - started))
         reset_receivers()
         wall_start = time.time()
@@ -231,14 +303,16 @@ def workload(kind, token, duration, repetitions, key_space=None):
         drain = wait_for_drain(accepted, wall_start)
         stats = receiver_stats(detail=True)
         delivered = sum(s["unique"] for s in stats)
-        fanout.append({
-            "accepted": runs["hub"][-1]["accepted"],
-            "backlog_at_stop": backlog,
-            "deliveries_per_s": delivered / max(drain["drained_after_s"], 1e-9),
-            "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
-            "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
-            **check_delivery(sent, stats),
-        })
+        fanout.append(
+            {
+                "accepted": runs["hub"][-1]["accepted"],
+                "backlog_at_stop": backlog,
+                "deliveries_per_s": delivered / max(drain["drained_after_s"], 1e-9),
+                "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
+                "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
+                **check_delivery(sent, stats),
+            }
+        )
     return {
         "hub_rps": median([r["rps"] for r in runs["hub"]]),
         "hub_p50_ms": median([r["p50"] for r in runs["hub"]]),
@@ -252,8 +326,13 @@ def workload(kind, token, duration, repetitions, key_space=None):
 
 def _rates(latencies, failed, elapsed):
     accepted = len(latencies) - failed
-    return {"rps": accepted / elapsed, "accepted": accepted, "failed": failed,
-            "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}
+    return {
+        "rps": accepted / elapsed,
+        "accepted": accepted,
+        "failed": failed,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+    }
 
 
 def create_locations(token, count, prefix) -> list[str]:
@@ -265,7 +344,8 @@ def create_locations(token, count, prefix) -> list[str]:
     for index in range(count):
         location_id = f"{prefix}{index}"
         status, payload, _ = connection.send(
-            "PUT", f"/ocpi/2.2.1/receiver/locations/NL/CPO/{location_id}",
+            "PUT",
+            f"/ocpi/2.2.1/receiver/locations/NL/CPO/{location_id}",
             json.dumps(location(location_id)).encode(),
         )
         if b'"status_code":1000' not in payload:
@@ -288,10 +368,15 @@ def offered_load(token, rate, duration, key_space) -> dict:
     stats = receiver_stats(detail=True)
     e2e = latencies_between(stats, wall_start, float("inf"))
     return {
-        "offered_rps": rate, "accepted": len(sent), "failed": failed,
-        "request_p50_ms": percentile(latencies, 0.5), "request_p99_ms": percentile(latencies, 0.99),
-        "e2e_p50_ms": percentile(e2e, 0.5), "e2e_p99_ms": percentile(e2e, 0.99),
-        "backlog_at_stop": backlog, "duration_s": wall_stop - wall_start,
+        "offered_rps": rate,
+        "accepted": len(sent),
+        "failed": failed,
+        "request_p50_ms": percentile(latencies, 0.5),
+        "request_p99_ms": percentile(latencies, 0.99),
+        "e2e_p50_ms": percentile(e2e, 0.5),
+        "e2e_p99_ms": percentile(e2e, 0.99),
+        "backlog_at_stop": backlog,
+        "duration_s": wall_stop - wall_start,
         **check_delivery(sent, stats),
     }
 
@@ -307,7 +392,7 @@ def pull_all(stack, token, path, limit=100) -> dict:
     started = time.perf_counter()
     for _ in range(100_000):  # bounded: at most this many pages
         page_started = time.perf_counter()
-        status, payload, link = connection.send("GET", url)
+        _status, payload, link = connection.send("GET", url)
         page_times.append((time.perf_counter() - page_started) * 1000)
         body = json.loads(payload)
         if body.get("status_code") != 1000:
@@ -322,11 +407,17 @@ def pull_all(stack, token, path, limit=100) -> dict:
     total = time.perf_counter() - started
     first = median(page_times[:5])
     last = median(page_times[-5:])
-    return {"objects": objects, "pages": len(page_times), "total_s": total,
-            "objects_per_s": objects / total, "first_page_ms": first, "last_page_ms": last,
-            "rss_start_mib": rss[0] / 1024 if rss else 0,
-            "rss_peak_mib": max(rss) / 1024 if rss else 0,
-            "rss_end_mib": rss[-1] / 1024 if rss else 0}
+    return {
+        "objects": objects,
+        "pages": len(page_times),
+        "total_s": total,
+        "objects_per_s": objects / total,
+        "first_page_ms": first,
+        "last_page_ms": last,
+        "rss_start_mib": rss[0] / 1024 if rss else 0,
+        "rss_peak_mib": max(rss) / 1024 if rss else 0,
+        "rss_end_mib": rss[-1] / 1024 if rss else 0,
+    }
 
 
 def seed_stored_locations(total: int):
@@ -340,8 +431,12 @@ def authorization(token, repetitions=300) -> dict:
     """A CPO's real-time authorize through the hub vs straight to the eMSP receiver."""
     from bench.load import Connection
 
-    routed = {"OCPI-to-country-code": "DE", "OCPI-to-party-id": "MS0",
-              "OCPI-from-country-code": "NL", "OCPI-from-party-id": "CPO"}
+    routed = {
+        "OCPI-to-country-code": "DE",
+        "OCPI-to-party-id": "MS0",
+        "OCPI-from-country-code": "NL",
+        "OCPI-from-party-id": "CPO",
+    }
     hub, direct = Connection(HUB, token), Connection(f"http://127.0.0.1:{RECEIVER_PORTS[0]}", token)
     body = json.dumps({"location_id": "L1"}).encode()
     via_hub, straight = [], []
@@ -351,15 +446,19 @@ def authorization(token, repetitions=300) -> dict:
             (direct, "/ocpi/emsp/tokens/BENCH/authorize?type=RFID", straight, {}),
         ):
             started = time.perf_counter()
-            status, payload, _ = connection.send("POST", path, body, headers)
+            _status, payload, _ = connection.send("POST", path, body, headers)
             if b'"ALLOWED"' not in payload:
                 return {"available": False, "answer": payload[:200].decode(errors="replace")}
             sink.append((time.perf_counter() - started) * 1000)
-    return {"available": True,
-            "hub_p50_ms": percentile(via_hub, 0.5), "hub_p99_ms": percentile(via_hub, 0.99),
-            "direct_p50_ms": percentile(straight, 0.5), "direct_p99_ms": percentile(straight, 0.99),
-            "added_p50_ms": percentile(via_hub, 0.5) - percentile(straight, 0.5),
-            "added_p99_ms": percentile(via_hub, 0.99) - percentile(straight, 0.99)}
+    return {
+        "available": True,
+        "hub_p50_ms": percentile(via_hub, 0.5),
+        "hub_p99_ms": percentile(via_hub, 0.99),
+        "direct_p50_ms": percentile(straight, 0.5),
+        "direct_p99_ms": percentile(straight, 0.99),
+        "added_p50_ms": percentile(via_hub, 0.5) - percentile(straight, 0.5),
+        "added_p99_ms": percentile(via_hub, 0.99) - percentile(straight, 0.99),
+    }
 
 
 def main():
@@ -410,12 +509,21 @@ def main():
 
 
 def hardware() -> dict:
-    cpu = next((line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
     memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(memory) / 2**20, 1),
-            "python": sys.version.split()[0]}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory) / 2**20, 1),
+        "python": sys.version.split()[0],
+    }
 
 
 def progress(message):

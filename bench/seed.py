@@ -21,13 +21,18 @@ def seed_locations(total: int) -> None:
         documents = [location(f"W3-{index}") for index in range(start, min(total, start + BATCH))]
         Location.objects.bulk_create(
             Location(
-                country_code="NL", party_id="CPO", location_id=document["id"].upper(),
-                document=document, last_updated_at=parse_datetime(document["last_updated"]),
+                country_code="NL",
+                party_id="CPO",
+                location_id=document["id"].upper(),
+                document=document,
+                last_updated_at=parse_datetime(document["last_updated"]),
                 city=document["city"],
             )
             for document in documents
         )
         BaselineDocument.objects.bulk_create(
-            BaselineDocument(key=f"NL/CPO/{document['id']}", document=json.loads(json.dumps(document)))
+            BaselineDocument(
+                key=f"NL/CPO/{document['id']}", document=json.loads(json.dumps(document))
+            )
             for document in documents
         )

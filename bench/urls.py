@@ -1,7 +1,8 @@
 from django.urls import path
 
 from bench.baseline.views import baseline_list, baseline_put
-from hub.urls import handler404, urlpatterns as hub_urlpatterns  # noqa: F401
+from hub.urls import handler404  # noqa: F401
+from hub.urls import urlpatterns as hub_urlpatterns
 
 urlpatterns = [
     path("baseline/<str:country_code>/<str:party_id>/<path:object_id>", baseline_put),

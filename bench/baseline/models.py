@@ -6,3 +6,6 @@ class BaselineDocument(models.Model):
 
     key = models.CharField(max_length=120, unique=True)
     document = models.JSONField()
+
+    def __str__(self) -> str:
+        return self.key

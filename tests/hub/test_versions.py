@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import resolve
+from django.urls import Resolver404, resolve
 
 from hub.urls import OCPI_ENDPOINTS
 
@@ -20,11 +20,27 @@ def test_version_details_list_every_routed_interface(cpo):
     assert advertised == {(e.identifier, e.role) for e in OCPI_ENDPOINTS}
 
 
+def resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
 def test_every_advertised_url_resolves(cpo):
+    # A sender's list is at the URL itself; a receiver's objects lie below it.
     for endpoint in cpo.client.get("/ocpi/2.2.1").json()["data"]["endpoints"]:
         path = urlsplit(endpoint["url"]).path
         assert path.endswith("/"), "advertised with a trailing slash for concatenating peers"
-        resolve(path.rstrip("/"))
+        probes = [
+            path.rstrip("/"),
+            f"{path}A",
+            f"{path}A/B",
+            f"{path}NL/ABC/X",
+            f"{path}NL/ABC/X/Y",
+        ]
+        assert any(resolves(probe) for probe in probes), endpoint
 
 
 def test_sender_and_receiver_of_a_module_have_distinct_urls(cpo):
