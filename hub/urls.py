@@ -10,7 +10,11 @@ from parties import views as parties_views
 # Every OCPI interface the hub offers. Version details are generated from this list, so an
 # interface is advertised exactly when it is routed. Sender and receiver interfaces of a module
 # live under distinct prefixes: their path shapes overlap (HUB-RULES R1.1.6).
-OCPI_ENDPOINTS: list[OCPIEndpoint] = []
+OCPI_ENDPOINTS: list[OCPIEndpoint] = [
+    # HUB-RULES R1.1.5: the hub advertises its credentials endpoint with role SENDER.
+    OCPIEndpoint("credentials", "SENDER", "credentials", "parties.urls.credentials"),
+    OCPIEndpoint("hubclientinfo", "SENDER", "hubclientinfo", "parties.urls.hubclientinfo"),
+]
 
 urlpatterns = [
     path("ocpi/versions", parties_views.VersionsView.as_view(), name="ocpi-versions"),
