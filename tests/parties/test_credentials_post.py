@@ -126,7 +126,7 @@ def test_role_outside_the_invitation_is_refused_and_nothing_is_called(invited, p
 
 
 def test_role_of_another_platform_is_refused(cpo, party_server):
-    platform, token_a = invite_platform("Other", [("DE", "ABC", "CPO")])
+    _, token_a = invite_platform("Other", [("DE", "ABC", "CPO")])
     party = FakeParty(party_server, roles=[("nl", "cpo", "CPO")])
     answer = ocpi_client(token_a).post(URL, party.credentials("b"), format="json").json()
     assert answer["status_code"] == 2001
