@@ -51,9 +51,9 @@ def wait_for_client_info(party, country_code, party_id, status, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for received in list(party.received):
-            if received.method == "PUT" and received.path == path:
-                if received.json["status"] == status:
-                    return received.json
+            matches = received.method == "PUT" and received.path == path
+            if matches and received.json["status"] == status:
+                return received.json
         time.sleep(0.1)
     seen = [(r.path, r.json["status"]) for r in party.received if r.method == "PUT"]
     raise AssertionError(f"no ClientInfo {status} for {path}; received {seen}")
