@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from hub import status
 from hub.client import call
 from hub.endpoints import versions_url as hub_versions_url
-from hub.exceptions import flatten_errors, invalid
+from hub.exceptions import OCPIError, flatten_errors, invalid
 from parties.discovery import RegistrationError, discover, require_modules, save_endpoints
 from parties.models import ConnectionStatus, Party, Platform, PlatformToken, Role
 from parties.serializers import validate_credentials
@@ -97,7 +98,9 @@ def check_roles_allowed(platform: Platform, roles: list[dict]) -> None:
         raise invalid(f"roles[{index}]: {key[0]}*{key[1]} {key[2]} {where}")
 
 
-def accept_credentials(platform: Platform, credentials: dict, *, method: str) -> str:
+def accept_credentials(
+    platform: Platform, credentials: dict, *, method: str, presented: PlatformToken
+) -> str:
     """Register (POST) or update (PUT) a platform from its Credentials; returns its new token.
 
     The token the platform presented (A, or its old access token) stops working; the new one
@@ -113,6 +116,10 @@ def accept_credentials(platform: Platform, credentials: dict, *, method: str) ->
         platform.note_registration(f"{method} credentials refused ({error.status_code}): {error}")
         raise
     with transaction.atomic():
+        Platform.objects.select_for_update().filter(pk=platform.pk).first()
+        if not PlatformToken.objects.filter(pk=presented.pk).exists():
+            # a concurrent exchange with the same token finished first
+            raise OCPIError(status.CLIENT_ERROR, "Token already used", http_status=401)
         platform.tokens.all().delete()
         token = PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
         platform.outgoing_token = credentials["token"]

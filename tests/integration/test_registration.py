@@ -194,3 +194,20 @@ def test_silent_platform_is_announced_offline_then_connected(
     assert Platform.objects.get(pk=platform.pk).status == ConnectionStatus.OFFLINE
     party.server.start()
     wait_for_client_info(observer, "NL", "QUI", "CONNECTED")
+
+
+def test_admin_registers_at_party_and_sees_each_step(
+    hub, transactional_db, admin_client, party_server
+):
+    from django.urls import reverse
+
+    party = FakeParty(party_server, call_back_hub=True)
+    page = admin_client.post(
+        reverse("admin:parties_platform_register"),
+        {"versions_url": party.versions_url, "token_a": "party-token-a", "name": "Via admin"},
+    ).content.decode()
+
+    assert "Registered: roles NL*CPO CPO; platform Via admin is CONNECTED" in page
+    assert "party-token-a" not in page and party.issued[0] not in page
+    assert party.callbacks[0].status_code == 200
+    assert Platform.objects.get(name="Via admin").status == ConnectionStatus.CONNECTED

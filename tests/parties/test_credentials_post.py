@@ -162,3 +162,23 @@ def test_patch_is_405(cpo):
 def test_unknown_token_is_401(db):
     assert ocpi_client("nope").get(URL).status_code == 401
     assert ocpi_client(None).get(URL).status_code == 401
+
+
+def test_a_token_a_consumed_by_a_concurrent_exchange_is_refused(invited, party_server):
+    from hub.exceptions import OCPIError
+    from parties.actions import accept_credentials
+    from parties.serializers import validate_credentials
+
+    party = FakeParty(party_server)
+    token_a = invited.tokens.get()
+    invited.client.post(URL, party.credentials("token-b"), format="json")  # the first one wins
+
+    with pytest.raises(OCPIError) as refused:
+        accept_credentials(
+            invited,
+            validate_credentials(party.credentials("token-b2")),
+            method="POST",
+            presented=token_a,
+        )
+    assert refused.value.http_status == 401
+    assert Platform.objects.get(pk=invited.pk).outgoing_token == "token-b"
