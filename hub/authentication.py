@@ -40,6 +40,7 @@ def find_token(header: str) -> PlatformToken | None:
     for candidate in token_candidates(credential):
         token = PlatformToken.objects.for_token(candidate)
         if token is not None:
+            token.presented = candidate  # the credentials GET answers with it
             return token
     return None
 

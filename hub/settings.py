@@ -199,3 +199,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# Credentials registration: modules a platform must advertise, else 3003 (the hub as receiver)
+# or no POST (the hub as sender). Entries are `module` (every platform) or `ROLE:module`
+# (platforms registering that role), e.g. "credentials,CPO:locations,EMSP:tokens".
+HUB_REQUIRED_MODULES = env_list("HUB_REQUIRED_MODULES", ["credentials"])
+
+# Still-alive check (mod_hub_client_info): every interval, GET the versions of each platform
+# silent for longer than the threshold; OFFLINE when it fails, CONNECTED again when it answers.
+HUB_STILL_ALIVE_INTERVAL = env_int("HUB_STILL_ALIVE_INTERVAL", 300, minimum=1)
+HUB_STILL_ALIVE_SILENCE = env_int("HUB_STILL_ALIVE_SILENCE", 300, minimum=0)
+CELERY_BEAT_SCHEDULE["still-alive"] = {
+    "task": "parties.tasks.check_still_alive",
+    "schedule": float(HUB_STILL_ALIVE_INTERVAL),
+}

@@ -11,6 +11,9 @@ from parties import views as parties_views
 # interface is advertised exactly when it is routed. Sender and receiver interfaces of a module
 # live under distinct prefixes: their path shapes overlap (HUB-RULES R1.1.6).
 OCPI_ENDPOINTS: list[OCPIEndpoint] = [
+    # HUB-RULES R1.1.5: the hub advertises its credentials endpoint with role SENDER.
+    OCPIEndpoint("credentials", "SENDER", "credentials", "parties.urls.credentials"),
+    OCPIEndpoint("hubclientinfo", "SENDER", "hubclientinfo", "parties.urls.hubclientinfo"),
     OCPIEndpoint("locations", "SENDER", "sender/locations", "locations.urls_sender"),
     OCPIEndpoint("locations", "RECEIVER", "receiver/locations", "locations.urls_receiver"),
 ]

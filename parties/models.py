@@ -3,10 +3,13 @@
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from hub.types import format_datetime
 
 
 class Role(models.TextChoices):
@@ -40,6 +43,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class PlatformQuerySet(models.QuerySet):
+    def due_for_still_alive(self) -> "PlatformQuerySet":
+        """Registered platforms silent for HUB_STILL_ALIVE_SILENCE, and every OFFLINE one."""
+        silent_since = timezone.now() - timedelta(seconds=settings.HUB_STILL_ALIVE_SILENCE)
+        silent = models.Q(last_contact__lt=silent_since) | models.Q(last_contact=None)
+        return (
+            self.filter(
+                models.Q(status=ConnectionStatus.CONNECTED) & silent
+                | models.Q(status=ConnectionStatus.OFFLINE)
+            )
+            .exclude(versions_url="")
+            .exclude(outgoing_token="")
+        )
+
+
 class Platform(models.Model):
     """One OCPI connection to the hub: a CPO or eMSP backend hosting one or more parties."""
 
@@ -55,7 +73,13 @@ class Platform(models.Model):
     send_token_raw = models.BooleanField(
         default=False, help_text="Send the token without Base64 (OCPI 2.1.1/2.2 peers)"
     )
+    registration_note = models.TextField(
+        blank=True, help_text="Outcome of the last credentials exchange, for the admin"
+    )
+    registration_noted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlatformQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -76,6 +100,21 @@ class Platform(models.Model):
             if endpoint.identifier == identifier and endpoint.role == role:
                 return endpoint.url
         return None
+
+    def note_registration(self, outcome: str) -> None:
+        """Record the outcome of a credentials exchange (shown in the admin)."""
+        self.registration_note = outcome[:2000]
+        self.registration_noted_at = timezone.now()
+        if self.pk:
+            Platform.objects.filter(pk=self.pk).update(
+                registration_note=self.registration_note,
+                registration_noted_at=self.registration_noted_at,
+            )
+
+    @property
+    def is_registered(self) -> bool:
+        """The credentials exchange is done: the platform holds an access token."""
+        return self.tokens.filter(kind=PlatformToken.Kind.ACCESS).exists()
 
     def party_list(self) -> list["Party"]:
         """This platform's parties, loaded once per instance."""
@@ -193,6 +232,16 @@ class Party(models.Model):
     @property
     def status(self) -> str:
         return self.platform.status
+
+    def client_info(self) -> dict:
+        """The ClientInfo object of this party (mod_hub_client_info)."""
+        return {
+            "party_id": self.party_id,
+            "country_code": self.country_code,
+            "role": self.role,
+            "status": self.platform.status,
+            "last_updated": format_datetime(self.last_updated),
+        }
 
 
 def hub_ref() -> tuple[str, str]:

@@ -1,13 +1,22 @@
 """Versions and version details (version_information_endpoint.asciidoc)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 
+from hub import status
 from hub.authentication import AnyPlatformToken
 from hub.endpoints import VERSION, version_details_url
+from hub.pagination import paginated_response
 from hub.responses import ocpi_response
 from hub.schema import envelope
 from hub.views import OCPIView
+from parties.actions import accept_credentials, hub_credentials, unregister_platform
+from parties.discovery import RegistrationError
+from parties.models import Party, PlatformToken
+from parties.serializers import CredentialsSerializer, validate_credentials
+
+ENVELOPE = {200: OpenApiTypes.OBJECT}  # the OCPI envelope
 
 VERSION_SCHEMA = inline_serializer(
     "Version", {"version": serializers.CharField(), "url": serializers.URLField()}, many=True
@@ -53,3 +62,71 @@ class VersionDetailsView(OCPIView):
             for endpoint in OCPI_ENDPOINTS
         ]
         return ocpi_response({"version": VERSION, "endpoints": endpoints})
+
+
+class CredentialsView(OCPIView):
+    """The hub's credentials endpoint: register (POST), update (PUT), unregister (DELETE)."""
+
+    permission_classes = [AnyPlatformToken]
+
+    def registered(self) -> bool:
+        return self.request.auth.kind == PlatformToken.Kind.ACCESS
+
+    def not_allowed(self, reason: str):
+        return ocpi_response(status_code=status.CLIENT_ERROR, message=reason, http_status=405)
+
+    @extend_schema(summary="The hub's credentials for the calling platform", responses=ENVELOPE)
+    def get(self, request):
+        return ocpi_response(hub_credentials(request.auth.presented))
+
+    @extend_schema(
+        summary="Register: the hub fetches the platform's endpoints, answers token C",
+        request=CredentialsSerializer,
+        responses=ENVELOPE,
+    )
+    def post(self, request):
+        if self.registered():
+            return self.not_allowed("Already registered: use PUT to update the credentials")
+        return self.exchange(request, "POST")
+
+    @extend_schema(
+        summary="Update: the hub re-fetches the endpoints and issues a new token",
+        request=CredentialsSerializer,
+        responses=ENVELOPE,
+    )
+    def put(self, request):
+        if not self.registered():
+            return self.not_allowed("Not registered: use POST with Token A")
+        return self.exchange(request, "PUT")
+
+    @extend_schema(
+        summary="Unregister: the platform's tokens are revoked, status SUSPENDED",
+        responses=ENVELOPE,
+    )
+    def delete(self, request):
+        if not self.registered():
+            return self.not_allowed("Not registered")
+        unregister_platform(self.platform)
+        return ocpi_response()
+
+    def exchange(self, request, method: str):
+        credentials = validate_credentials(request.data)
+        try:
+            token = accept_credentials(
+                self.platform, credentials, method=method, presented=request.auth
+            )
+        except RegistrationError as error:
+            return ocpi_response(status_code=error.status_code, message=error.message)
+        return ocpi_response(hub_credentials(token))
+
+
+class HubClientInfoView(OCPIView):
+    """The hub's hubclientinfo sender interface: ClientInfo of the parties a platform can reach."""
+
+    @extend_schema(
+        summary="ClientInfo of the other parties connected to the hub (paginated)",
+        responses=ENVELOPE,
+    )
+    def get(self, request):
+        parties = Party.objects.select_related("platform").exclude(platform=self.platform)
+        return paginated_response(request, parties, Party.client_info, date_field="last_updated")

@@ -1,0 +1,186 @@
+"""Admin for hub operators: platforms, their parties and endpoints, onboarding actions.
+
+Tokens are never displayed: the hub keeps only hashes of the tokens platforms present, and the
+token it presents to a platform is not part of any form or list.
+"""
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from hub.endpoints import versions_url
+from parties import actions
+from parties.forms import InviteForm, RegisterAtPartyForm
+from parties.models import Endpoint, Party, Platform
+from parties.tasks import ping_platform
+
+FORM_TEMPLATE = "admin/parties/form.html"
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    fields = ("country_code", "party_id", "role", "business_details", "last_updated")
+    readonly_fields = ("last_updated",)
+    extra = 0
+
+
+class EndpointInline(admin.TabularInline):
+    model = Endpoint
+    fields = ("identifier", "role", "url")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "status",
+        "party_list_display",
+        "version",
+        "last_contact",
+        "registration_noted_at",
+    )
+    list_filter = ("status", "version")
+    search_fields = ("name", "versions_url", "parties__party_id")
+    fields = (
+        "name",
+        "status",
+        "versions_url",
+        "version",
+        "send_token_raw",
+        "last_contact",
+        "registration_note",
+        "registration_noted_at",
+        "created_at",
+    )
+    # Status changes go through the actions, so ClientInfo is pushed.
+    readonly_fields = (
+        "status",
+        "versions_url",
+        "version",
+        "last_contact",
+        "registration_note",
+        "registration_noted_at",
+        "created_at",
+    )
+    inlines = [PartyInline, EndpointInline]
+    actions = ["suspend", "reinstate", "issue_token_a", "rotate_credentials", "check_alive"]
+    change_list_template = "admin/parties/platform/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("parties")
+
+    @admin.display(description="Parties")
+    def party_list_display(self, platform):
+        return ", ".join(f"{p.country_code}*{p.party_id} {p.role}" for p in platform.parties.all())
+
+    def get_urls(self):
+        own = [
+            path(
+                "invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name="parties_platform_invite",
+            ),
+            path(
+                "register-at-party/",
+                self.admin_site.admin_view(self.register_view),
+                name="parties_platform_register",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def page(self, request, title, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            **context,
+        }
+        return TemplateResponse(request, FORM_TEMPLATE, context)
+
+    def invite_view(self, request):
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            platform, token = actions.invite_platform(
+                form.cleaned_data["name"], form.cleaned_data["parties"]
+            )
+            return self.page(
+                request,
+                f"Invited {platform.name}",
+                tokens=[(platform, token)],
+                versions_url=versions_url(),
+            )
+        return self.page(request, "Invite a platform", form=form, submit="Invite")
+
+    def register_view(self, request):
+        form = RegisterAtPartyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            outcome = actions.register_at_party(
+                form.cleaned_data["versions_url"],
+                form.cleaned_data["token_a"],
+                form.cleaned_data["name"],
+            )
+            title = "Registered at the party" if outcome.ok else "Registration failed"
+            return self.page(
+                request,
+                title,
+                steps=outcome.steps,
+                ok=outcome.ok,
+                platform=outcome.platform if outcome.ok else None,
+            )
+        return self.page(request, "Register the hub at a party", form=form, submit="Register")
+
+    @admin.action(description="Suspend (stop all traffic, announce SUSPENDED)")
+    def suspend(self, request, queryset):
+        for platform in queryset:
+            if actions.suspend_platform(platform):
+                self.message_user(request, f"{platform} suspended.")
+
+    @admin.action(description="Reinstate suspended platforms")
+    def reinstate(self, request, queryset):
+        for platform in queryset:
+            if actions.reinstate_platform(platform):
+                self.message_user(request, f"{platform} is {platform.status}.")
+
+    @admin.action(description="Issue a new Token A (unregistered platforms)")
+    def issue_token_a(self, request, queryset):
+        tokens = []
+        for platform in queryset:
+            if platform.is_registered:
+                self.message_user(
+                    request, f"{platform} is registered: use rotate instead.", messages.WARNING
+                )
+            else:
+                tokens.append((platform, actions.reissue_token_a(platform)))
+        if tokens:
+            return self.page(request, "New Token A", tokens=tokens, versions_url=versions_url())
+        return None
+
+    @admin.action(description="Rotate credentials (credentials PUT to the platform)")
+    def rotate_credentials(self, request, queryset):
+        for platform in queryset:
+            outcome = actions.rotate_credentials(platform)
+            level = messages.SUCCESS if outcome.ok else messages.ERROR
+            self.message_user(request, f"{platform}: {outcome.steps[-1]}", level)
+
+    @admin.action(description="Check still alive now (GET versions)")
+    def check_alive(self, request, queryset):
+        for platform in queryset:
+            self.message_user(request, f"{platform}: {ping_platform(platform.pk)}")
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ("country_code", "party_id", "role", "platform", "status", "last_updated")
+    list_filter = ("role", "platform__status")
+    search_fields = ("country_code", "party_id", "platform__name")
+    list_select_related = ("platform",)
+
+    @admin.display(description="Status")
+    def status(self, party):
+        return party.platform.status

@@ -1,0 +1,77 @@
+"""ClientInfo pushes and still-alive checks (mod_hub_client_info), run by Celery workers."""
+
+import logging
+
+from django.utils import timezone
+
+from hub.celery import app
+from hub.client import call, join_url
+from parties.models import ConnectionStatus, Platform
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(acks_late=True)
+def push_client_info(platform_id: int) -> str:
+    """PUT the ClientInfo of a platform's parties to every other connected platform.
+
+    Sends the state at run time, so pushes queued for several quick changes converge on the
+    latest status. Failed PUTs are not retried: ClientInfo is state a party can GET at any time.
+    """
+    platform = Platform.objects.filter(pk=platform_id).first()
+    if platform is None:
+        return "skipped"
+    infos = [party.client_info() for party in platform.parties.all()]
+    receivers = (
+        Platform.objects.filter(status=ConnectionStatus.CONNECTED)
+        .exclude(pk=platform_id)
+        .prefetch_related("endpoints")
+    )
+    sent = failed = 0
+    for receiver in receivers:
+        base = receiver.endpoint_url("hubclientinfo", "RECEIVER")
+        if base is None:
+            continue
+        for info in infos:
+            url = join_url(base, info["country_code"], info["party_id"])
+            reply = call(receiver, "PUT", url, json_body=info)
+            if reply.ok:
+                sent += 1
+            else:
+                failed += 1
+                logger.warning("ClientInfo push to %s refused: %s", receiver, reply.summary())
+    return f"sent {sent}, failed {failed}"
+
+
+@app.task
+def check_still_alive() -> int:
+    """Queue a versions GET for each platform silent too long, and each OFFLINE one."""
+    due = list(Platform.objects.due_for_still_alive().values_list("pk", flat=True))
+    for platform_id in due:
+        ping_platform.delay(platform_id)
+    return len(due)
+
+
+@app.task
+def ping_platform(platform_id: int) -> str:
+    """GET the platform's versions: OFFLINE when it fails, CONNECTED again when it answers."""
+    from parties.actions import change_status
+
+    platform = Platform.objects.filter(pk=platform_id).first()
+    if platform is None or platform.status not in (
+        ConnectionStatus.CONNECTED,
+        ConnectionStatus.OFFLINE,
+    ):
+        return "skipped"
+    reply = call(platform, "GET", platform.versions_url)
+    if reply.ok:
+        Platform.objects.filter(pk=platform_id).update(last_contact=timezone.now())
+        changed = change_status(
+            platform, ConnectionStatus.CONNECTED, only_from=[ConnectionStatus.OFFLINE]
+        )
+        return "connected-again" if changed else "alive"
+    logger.warning("Still-alive check of %s failed: %s", platform, reply.summary())
+    changed = change_status(
+        platform, ConnectionStatus.OFFLINE, only_from=[ConnectionStatus.CONNECTED]
+    )
+    return "offline" if changed else "still-offline"
