@@ -81,3 +81,12 @@ def test_tokens_are_stored_hashed(cpo):
     stored = cpo.tokens.get()
     assert cpo.token not in stored.token_hash
     assert len(stored.token_hash) == 64
+
+
+def test_offline_platform_calling_in_is_connected_again(cpo, django_capture_on_commit_callbacks):
+    cpo.status = ConnectionStatus.OFFLINE
+    cpo.save()
+    with django_capture_on_commit_callbacks():
+        assert cpo.client.get(ECHO).status_code == 200
+    cpo.refresh_from_db()
+    assert cpo.status == ConnectionStatus.CONNECTED
