@@ -10,7 +10,22 @@ from parties import views as parties_views
 # Every OCPI interface the hub offers. Version details are generated from this list, so an
 # interface is advertised exactly when it is routed. Sender and receiver interfaces of a module
 # live under distinct prefixes: their path shapes overlap (HUB-RULES R1.1.6).
-OCPI_ENDPOINTS: list[OCPIEndpoint] = []
+OCPI_ENDPOINTS: list[OCPIEndpoint] = [
+    OCPIEndpoint("commands", "SENDER", "sender/commands", "commands.urls.commands_sender"),
+    OCPIEndpoint("commands", "RECEIVER", "receiver/commands", "commands.urls.commands_receiver"),
+    OCPIEndpoint(
+        "chargingprofiles",
+        "SENDER",
+        "sender/chargingprofiles",
+        "commands.urls.chargingprofiles_sender",
+    ),
+    OCPIEndpoint(
+        "chargingprofiles",
+        "RECEIVER",
+        "receiver/chargingprofiles",
+        "commands.urls.chargingprofiles_receiver",
+    ),
+]
 
 urlpatterns = [
     path("ocpi/versions", parties_views.VersionsView.as_view(), name="ocpi-versions"),
