@@ -78,10 +78,8 @@ class IntField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-def optional(field: serializers.Field) -> serializers.Field:
-    field.required = False
-    field.allow_null = True
-    return field
+# Cardinality `?` and `*`: may be omitted or null.
+OPTIONAL = {"required": False, "allow_null": True}
 
 
 class ResponseUrlField(serializers.URLField):
@@ -98,7 +96,7 @@ class DisplayTextSerializer(serializers.Serializer):
 
 class EnergyContractSerializer(serializers.Serializer):
     supplier_name = StringField(64)
-    contract_id = optional(StringField(64))
+    contract_id = StringField(64, **OPTIONAL)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -109,14 +107,16 @@ class TokenSerializer(serializers.Serializer):
     uid = CiStringField(36)
     type = serializers.ChoiceField(["AD_HOC_USER", "APP_USER", "OTHER", "RFID"])
     contract_id = CiStringField(36)
-    visual_number = optional(StringField(64))
+    visual_number = StringField(64, **OPTIONAL)
     issuer = StringField(64)
-    group_id = optional(CiStringField(36))
+    group_id = CiStringField(36, **OPTIONAL)
     valid = StrictBooleanField()
     whitelist = serializers.ChoiceField(["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"])
-    language = optional(StringField(2))
-    default_profile_type = optional(serializers.ChoiceField(["CHEAP", "FAST", "GREEN", "REGULAR"]))
-    energy_contract = optional(EnergyContractSerializer())
+    language = StringField(2, **OPTIONAL)
+    default_profile_type = serializers.ChoiceField(
+        ["CHEAP", "FAST", "GREEN", "REGULAR"], **OPTIONAL
+    )
+    energy_contract = EnergyContractSerializer(**OPTIONAL)
     last_updated = DateTimeField()
 
 
@@ -131,17 +131,17 @@ class ReserveNowSerializer(serializers.Serializer):
     expiry_date = DateTimeField()
     reservation_id = CiStringField(36)
     location_id = CiStringField(36)
-    evse_uid = optional(CiStringField(36))
-    authorization_reference = optional(CiStringField(36))
+    evse_uid = CiStringField(36, **OPTIONAL)
+    authorization_reference = CiStringField(36, **OPTIONAL)
 
 
 class StartSessionSerializer(serializers.Serializer):
     response_url = ResponseUrlField()
     token = TokenSerializer()
     location_id = CiStringField(36)
-    evse_uid = optional(CiStringField(36))
-    connector_id = optional(CiStringField(36))
-    authorization_reference = optional(CiStringField(36))
+    evse_uid = CiStringField(36, **OPTIONAL)
+    connector_id = CiStringField(36, **OPTIONAL)
+    authorization_reference = CiStringField(36, **OPTIONAL)
 
     def validate(self, attrs):
         if attrs.get("connector_id") and not attrs.get("evse_uid"):
@@ -184,7 +184,7 @@ class CommandResultSerializer(serializers.Serializer):
             "UNKNOWN_RESERVATION",
         ]
     )
-    message = optional(DisplayTextSerializer(many=True))
+    message = DisplayTextSerializer(many=True, **OPTIONAL)
 
 
 # Charging profiles
@@ -196,11 +196,11 @@ class ChargingProfilePeriodSerializer(serializers.Serializer):
 
 
 class ChargingProfileSerializer(serializers.Serializer):
-    start_date_time = optional(DateTimeField())
-    duration = optional(IntField())
+    start_date_time = DateTimeField(**OPTIONAL)
+    duration = IntField(**OPTIONAL)
     charging_rate_unit = serializers.ChoiceField(["W", "A"])
-    min_charging_rate = optional(NumberField())
-    charging_profile_period = optional(ChargingProfilePeriodSerializer(many=True))
+    min_charging_rate = NumberField(**OPTIONAL)
+    charging_profile_period = ChargingProfilePeriodSerializer(many=True, **OPTIONAL)
 
 
 class SetChargingProfileSerializer(serializers.Serializer):
@@ -237,7 +237,7 @@ class ChargingProfileResultSerializer(serializers.Serializer):
 
 class ActiveChargingProfileResultSerializer(serializers.Serializer):
     result = serializers.ChoiceField(PROFILE_RESULT_TYPES)
-    profile = optional(ActiveChargingProfileSerializer())
+    profile = ActiveChargingProfileSerializer(**OPTIONAL)
 
 
 PROFILE_RESULT_SERIALIZERS = {

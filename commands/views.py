@@ -55,8 +55,8 @@ def check_token_owner(sender: Party, token: dict) -> None:
 
 
 def check_session_id(session_id: str) -> None:
-    if len(session_id) > 36:
-        raise invalid("session_id: at most 36 characters")
+    if not session_id or len(session_id) > 36:
+        raise invalid("session_id: required in the URL, at most 36 characters")
 
 
 def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:

@@ -4,4 +4,8 @@ from django.urls import path
 
 from commands.views import ChargingProfileReceiverView
 
-urlpatterns = [path("/<str:session_id>", ChargingProfileReceiverView.as_view())]
+# The bare interface URL resolves too (peers probe it); it answers in the envelope.
+urlpatterns = [
+    path("", ChargingProfileReceiverView.as_view(), {"session_id": ""}),
+    path("/<str:session_id>", ChargingProfileReceiverView.as_view()),
+]

@@ -4,4 +4,8 @@ from django.urls import path
 
 from commands.views import ChargingProfileSenderView
 
-urlpatterns = [path("/<str:reference>", ChargingProfileSenderView.as_view())]
+# The bare interface URL resolves too (peers probe it); it answers in the envelope.
+urlpatterns = [
+    path("", ChargingProfileSenderView.as_view(), {"reference": ""}),
+    path("/<str:reference>", ChargingProfileSenderView.as_view()),
+]

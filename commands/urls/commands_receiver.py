@@ -4,4 +4,8 @@ from django.urls import path
 
 from commands.views import CommandReceiverView
 
-urlpatterns = [path("/<str:command>", CommandReceiverView.as_view())]
+# The bare interface URL resolves too (peers probe it); it answers in the envelope.
+urlpatterns = [
+    path("", CommandReceiverView.as_view(), {"command": ""}),
+    path("/<str:command>", CommandReceiverView.as_view()),
+]

@@ -4,4 +4,8 @@ from django.urls import path
 
 from commands.views import CommandResultView
 
-urlpatterns = [path("/<str:command_id>", CommandResultView.as_view())]
+# The bare interface URL resolves too (peers probe it); it answers in the envelope.
+urlpatterns = [
+    path("", CommandResultView.as_view(), {"command_id": ""}),
+    path("/<str:command_id>", CommandResultView.as_view()),
+]
