@@ -4,6 +4,8 @@ The hub validates each request fully and then forwards the body as it came, with
 `response_url` replaced: unknown fields are kept (HUB-RULES R1.3.5).
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hub.types import PRINTABLE_ASCII, parse_datetime
@@ -35,6 +37,7 @@ class StringField(serializers.CharField):
         return value
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class DateTimeField(serializers.Field):
     """OCPI DateTime: UTC, e.g. 2024-01-31T12:00:00Z."""
 
@@ -48,6 +51,7 @@ class DateTimeField(serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanField(serializers.Field):
     """A JSON boolean: true or false, not "true" or 1."""
 
@@ -187,6 +191,14 @@ class CommandResultSerializer(serializers.Serializer):
     message = DisplayTextSerializer(many=True, **OPTIONAL)
 
 
+class CommandResponseSerializer(serializers.Serializer):
+    """The CPO's direct answer (relayed unchanged; described for the API documentation)."""
+
+    result = serializers.ChoiceField(["NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION"])
+    timeout = serializers.IntegerField()
+    message = DisplayTextSerializer(many=True, **OPTIONAL)
+
+
 # Charging profiles
 
 
@@ -206,6 +218,15 @@ class ChargingProfileSerializer(serializers.Serializer):
 class SetChargingProfileSerializer(serializers.Serializer):
     charging_profile = ChargingProfileSerializer()
     response_url = ResponseUrlField()
+
+
+class ChargingProfileResponseSerializer(serializers.Serializer):
+    """The CPO's direct answer (relayed unchanged; described for the API documentation)."""
+
+    result = serializers.ChoiceField(
+        ["ACCEPTED", "NOT_SUPPORTED", "REJECTED", "TOO_OFTEN", "UNKNOWN_SESSION"]
+    )
+    timeout = serializers.IntegerField()
 
 
 class ActiveChargingProfileRequestSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ response URLs, and the CPO's ActiveChargingProfile updates.
 """
 
 from django.http import HttpResponse
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 
 from hub import status
@@ -15,6 +16,7 @@ from hub.exceptions import invalid, not_found
 from hub.proxy import relay
 from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
+from hub.schema import envelope
 from hub.views import FunctionalView
 from parties.models import Party, Role
 
@@ -31,11 +33,19 @@ from .serializers import (
     COMMAND_SERIALIZERS,
     PROFILE_RESULT_SERIALIZERS,
     ActiveChargingProfileRequestSerializer,
+    ActiveChargingProfileResultSerializer,
     ActiveChargingProfileSerializer,
+    ChargingProfileResponseSerializer,
+    ChargingProfileResultSerializer,
     ClearProfileRequestSerializer,
+    CommandResponseSerializer,
     CommandResultSerializer,
     SetChargingProfileSerializer,
 )
+
+COMMAND_RESPONSE = envelope("CommandResponseEnvelope", CommandResponseSerializer())
+PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileResponseSerializer())
+NO_DATA = envelope("EmptyEnvelope")
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -79,6 +89,15 @@ class CommandReceiverView(FunctionalView):
 
     sender_roles = (Role.EMSP,)
 
+    @extend_schema(
+        summary="Send a command to a CPO (response_url is replaced by a hub URL)",
+        request=PolymorphicProxySerializer(
+            "Command",
+            [serializer() for serializer in COMMAND_SERIALIZERS.values()],
+            resource_type_field_name=None,
+        ),
+        responses=COMMAND_RESPONSE,
+    )
     def post(self, request, command):
         serializer_class = COMMAND_SERIALIZERS.get(command)
         if serializer_class is None:
@@ -117,6 +136,11 @@ class CommandResultView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @extend_schema(
+        summary="A CPO's CommandResult, relayed to the eMSP's original response_url",
+        request=CommandResultSerializer,
+        responses=NO_DATA,
+    )
     def post(self, request, command_id):
         entry = find_command(self.platform, Module.COMMANDS, command_id)
         validated(CommandResultSerializer, request.data)
@@ -129,16 +153,31 @@ class ChargingProfileReceiverView(FunctionalView):
 
     sender_roles = routing.PROFILE_SENDER_ROLES
 
+    @extend_schema(
+        summary="Request the ActiveChargingProfile of a session from its CPO",
+        parameters=[ActiveChargingProfileRequestSerializer],
+        responses=PROFILE_RESPONSE,
+    )
     def get(self, request, session_id):
         query = validated(ActiveChargingProfileRequestSerializer, request.query_params)
         return self.forward(
             session_id, CommandType.GET_ACTIVE_CHARGING_PROFILE, "GET", dict(query), query=True
         )
 
+    @extend_schema(
+        summary="Set a charging profile on a session at its CPO",
+        request=SetChargingProfileSerializer,
+        responses=PROFILE_RESPONSE,
+    )
     def put(self, request, session_id):
         validated(SetChargingProfileSerializer, request.data)
         return self.forward(session_id, CommandType.SET_CHARGING_PROFILE, "PUT", request.data)
 
+    @extend_schema(
+        summary="Clear the charging profile of a session at its CPO",
+        parameters=[ClearProfileRequestSerializer],
+        responses=PROFILE_RESPONSE,
+    )
     def delete(self, request, session_id):
         query = validated(ClearProfileRequestSerializer, request.query_params)
         return self.forward(
@@ -180,12 +219,27 @@ class ChargingProfileSenderView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @extend_schema(
+        summary="A CPO's ChargingProfileResult, ClearProfileResult or "
+        "ActiveChargingProfileResult, relayed to the original response_url",
+        request=PolymorphicProxySerializer(
+            "ChargingProfileResultChoice",
+            [ChargingProfileResultSerializer(), ActiveChargingProfileResultSerializer()],
+            resource_type_field_name=None,
+        ),
+        responses=NO_DATA,
+    )
     def post(self, request, reference):
         entry = find_command(self.platform, Module.CHARGINGPROFILES, reference)
         validated(PROFILE_RESULT_SERIALIZERS[entry.command], request.data)
         reply = relay_result(entry, request.data)
         return relay_without_data(reply, entry.requester, entry.cpo)
 
+    @extend_schema(
+        summary="A CPO's ActiveChargingProfile update, routed to the party that set a profile",
+        request=ActiveChargingProfileSerializer,
+        responses=NO_DATA,
+    )
     def put(self, request, reference):
         session_id = reference
         check_session_id(session_id)
