@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tokens",
     "sessions.apps.ChargingSessionsConfig",
     "cdrs",
+    "commands",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": DELIVERY_SWEEP_INTERVAL,
         "options": {"expires": DELIVERY_SWEEP_INTERVAL},
     },
+}
+
+# Commands and charging profiles (docs/commands.md).
+# Forward timeout: short, so the eMSP gets a 4002 before its own client gives up.
+OCPI_COMMAND_TIMEOUT = env_float("OCPI_COMMAND_TIMEOUT", 10.0)
+# Seconds a response URL takes results for, at least (longer for a larger CommandResponse
+# timeout, and for RESERVE_NOW until the reservation's expiry_date plus this margin).
+OCPI_COMMAND_RESULT_WINDOW = env_int("OCPI_COMMAND_RESULT_WINDOW", 3600, minimum=1)
+# Days an expired command stays in the admin log (and routes profile updates) before purging.
+OCPI_COMMAND_LOG_DAYS = env_int("OCPI_COMMAND_LOG_DAYS", 30)
+CELERY_BEAT_SCHEDULE["purge-expired-commands"] = {
+    "task": "commands.tasks.purge_expired_commands",
+    "schedule": 3600.0,
 }
 
 LOGGING = {

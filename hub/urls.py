@@ -16,6 +16,20 @@ OCPI_ENDPOINTS: list[OCPIEndpoint] = [
     OCPIEndpoint("hubclientinfo", "SENDER", "hubclientinfo", "parties.urls.hubclientinfo"),
     OCPIEndpoint("locations", "SENDER", "sender/locations", "locations.urls_sender"),
     OCPIEndpoint("locations", "RECEIVER", "receiver/locations", "locations.urls_receiver"),
+    OCPIEndpoint("commands", "SENDER", "sender/commands", "commands.urls.commands_sender"),
+    OCPIEndpoint("commands", "RECEIVER", "receiver/commands", "commands.urls.commands_receiver"),
+    OCPIEndpoint(
+        "chargingprofiles",
+        "SENDER",
+        "sender/chargingprofiles",
+        "commands.urls.chargingprofiles_sender",
+    ),
+    OCPIEndpoint(
+        "chargingprofiles",
+        "RECEIVER",
+        "receiver/chargingprofiles",
+        "commands.urls.chargingprofiles_receiver",
+    ),
 ]
 
 urlpatterns = [

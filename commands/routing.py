@@ -1,0 +1,94 @@
+"""Which CPO a command or charging-profile request goes to, and who gets a CPO's profile update.
+
+The OCPI-to headers name the receiver when present. Without them (or with OCPI-to = the hub,
+HUB-RULES R1.9.2) the hub routes by content (HUB-RULES §3.0):
+- CANCEL_RESERVATION: the CPO of the requester's RESERVE_NOW with that reservation_id;
+- START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR: the owner of `location_id` (Locations store);
+- STOP_SESSION and charging profiles: the owner of `session_id` (Sessions store).
+
+`location_owner` and `session_owner` are the only places that read the stores. An unknown
+Location is answered with 2003 (Unknown Location); an unknown session with 2001.
+"""
+
+from hub import status
+from hub.exceptions import OCPIError, invalid
+from hub.proxy import find_receiver
+from hub.routing import PartyRef
+from locations.models import Location
+from parties.models import Party, Role
+
+from .models import Command
+
+
+def location_owner(location_id: str) -> Party | None:
+    """The CPO owning this Location in the hub's store; 2001 when several CPOs use the id."""
+    owners = set(
+        Location.objects.filter(location_id=location_id.upper())
+        .values_list("country_code", "party_id")
+        .distinct()[:2]
+    )
+    if len(owners) > 1:
+        raise invalid(
+            f"location_id: {location_id} is used by several CPOs; name one with the OCPI-to headers"
+        )
+    if not owners:
+        return None
+    ((country_code, party_id),) = owners
+    return Party.objects.by_id(country_code, party_id).filter(role=Role.CPO).first()
+
+
+def session_owner(session_id: str) -> Party | None:
+    """The CPO owning this Session in the hub's store (Sessions store: not connected yet)."""
+    return None
+
+
+def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None) -> Party:
+    """The CPO a command goes to: 4001 for an unknown OCPI-to, 2001 when it cannot be found."""
+    if to_ref is not None:
+        return find_receiver(to_ref, (Role.CPO,))
+    if command == "CANCEL_RESERVATION":
+        reservation = Command.objects.reservation(sender, body["reservation_id"])
+        if reservation is None:
+            raise invalid(
+                f"reservation_id: no RESERVE_NOW with reservation_id {body['reservation_id']} "
+                f"from {sender.country_code}*{sender.party_id} is known to the hub; "
+                "name the CPO with the OCPI-to headers"
+            )
+        return reservation.cpo
+    if command == "STOP_SESSION":
+        return session_cpo(body["session_id"], None)
+    owner = location_owner(body["location_id"])
+    if owner is None:
+        # Spec (mod_commands, UNLOCK flow): an unknown Location is answered with 2003.
+        raise OCPIError(
+            status.UNKNOWN_LOCATION,
+            f"Unknown location {body['location_id']}: not known to the hub; "
+            "name the CPO with the OCPI-to headers",
+        )
+    return owner
+
+
+def session_cpo(session_id: str, to_ref: PartyRef | None) -> Party:
+    """The CPO of a session (STOP_SESSION, charging profiles)."""
+    if to_ref is not None:
+        return find_receiver(to_ref, (Role.CPO,))
+    owner = session_owner(session_id)
+    if owner is None:
+        raise invalid(f"OCPI-to headers required: session {session_id} not known to the hub")
+    return owner
+
+
+PROFILE_SENDER_ROLES = (Role.EMSP, Role.SCSP)
+
+
+def profile_receiver(cpo: Party, session_id: str, to_ref: PartyRef | None) -> Party:
+    """Who gets a CPO's ActiveChargingProfile update: OCPI-to, else the last profile setter."""
+    if to_ref is not None:
+        return find_receiver(to_ref, PROFILE_SENDER_ROLES)
+    setter = Command.objects.last_profile_setter(cpo, session_id)
+    if setter is None:
+        raise invalid(
+            f"OCPI-to headers required: no party has set a charging profile on session "
+            f"{session_id} of {cpo.country_code}*{cpo.party_id} through the hub"
+        )
+    return setter

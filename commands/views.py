@@ -1,0 +1,252 @@
+"""Commands and Charging Profiles interfaces of the hub.
+
+Receiver interfaces (eMSP/SCSP -> hub -> CPO): validate, store the response-URL mapping,
+forward synchronously with `response_url` replaced, relay the CPO's response unchanged.
+Sender interfaces (CPO -> hub -> eMSP/SCSP): the asynchronous results posted to the hub's
+response URLs, and the CPO's ActiveChargingProfile updates.
+"""
+
+from django.http import HttpResponse
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
+
+from hub import status
+from hub.client import Reply
+from hub.exceptions import invalid, not_found
+from hub.proxy import relay
+from hub.responses import ocpi_response
+from hub.routing import PartyRef, routing_headers
+from hub.schema import envelope
+from hub.views import FunctionalView
+from parties.models import Party, Role
+
+from . import routing
+from .actions import (
+    find_command,
+    forward_command,
+    forward_profile_update,
+    open_command,
+    relay_result,
+)
+from .models import CommandType, Module
+from .serializers import (
+    COMMAND_SERIALIZERS,
+    PROFILE_RESULT_SERIALIZERS,
+    ActiveChargingProfileRequestSerializer,
+    ActiveChargingProfileResultSerializer,
+    ActiveChargingProfileSerializer,
+    ChargingProfileResponseSerializer,
+    ChargingProfileResultSerializer,
+    ClearProfileRequestSerializer,
+    CommandResponseSerializer,
+    CommandResultSerializer,
+    SetChargingProfileSerializer,
+)
+
+COMMAND_RESPONSE = envelope("CommandResponseEnvelope", CommandResponseSerializer())
+PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileResponseSerializer())
+NO_DATA = envelope("EmptyEnvelope")
+
+
+def validated(serializer_class: type[serializers.Serializer], data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def check_token_owner(sender: Party, token: dict) -> None:
+    """Spec (StartSession, ReserveNow): an eMSP SHALL only use Tokens it owns (R3.6.4)."""
+    owner = (token["country_code"].upper(), token["party_id"].upper())
+    if owner != sender.ref:
+        raise invalid(
+            f"token.country_code/token.party_id: the token belongs to {owner[0]}*{owner[1]}, "
+            f"not to the sending eMSP {sender.country_code}*{sender.party_id}"
+        )
+
+
+def check_session_id(session_id: str) -> None:
+    if not session_id or len(session_id) > 36:
+        raise invalid("session_id: required in the URL, at most 36 characters")
+
+
+def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
+    """The receiver's status in an envelope with no `data` (R1.4.4); 4xxx when unreachable."""
+    if reply.http_status is None or (reply.body is None and reply.content):
+        return relay(reply, receiver, sender)  # raises the 4xxx the caller gets
+    status_code = reply.status_code
+    if status_code is None:
+        status_code = status.SUCCESS if reply.ok else status.CLIENT_ERROR
+    return ocpi_response(
+        status_code=status_code,
+        message=reply.message or None,
+        http_status=reply.http_status,
+        headers=routing_headers(PartyRef(*sender.ref), PartyRef(*receiver.ref)),
+    )
+
+
+class CommandReceiverView(FunctionalView):
+    """POST {command}: an eMSP's command, forwarded to the CPO."""
+
+    sender_roles = (Role.EMSP,)
+
+    @extend_schema(
+        summary="Send a command to a CPO (response_url is replaced by a hub URL)",
+        request=PolymorphicProxySerializer(
+            "Command",
+            [serializer() for serializer in COMMAND_SERIALIZERS.values()],
+            resource_type_field_name=None,
+        ),
+        responses=COMMAND_RESPONSE,
+    )
+    def post(self, request, command):
+        serializer_class = COMMAND_SERIALIZERS.get(command)
+        if serializer_class is None:
+            raise not_found(
+                f"Unknown command {command}: expected one of {', '.join(COMMAND_SERIALIZERS)}",
+                status.INVALID_OR_MISSING_PARAMETERS,
+            )
+        sender = self.sender_party()
+        data = validated(serializer_class, request.data)
+        if "token" in data:
+            check_token_owner(sender, data["token"])
+        cpo = routing.resolve_cpo(sender, command, data, self.to_ref)
+        entry = open_command(
+            requester=sender,
+            cpo=cpo,
+            module=Module.COMMANDS,
+            command=command,
+            request=request.data,
+            response_url=data["response_url"],
+            correlation_id=request.ocpi_correlation_id,
+            reservation_id=data.get("reservation_id", ""),
+            session_id=data.get("session_id", ""),
+            reserved_until=data.get("expiry_date"),
+        )
+        reply = forward_command(
+            entry,
+            method="POST",
+            segments=(command,),
+            body={**request.data, "response_url": entry.hub_response_url},
+        )
+        return relay(reply, entry.cpo, entry.requester)
+
+
+class CommandResultView(FunctionalView):
+    """POST {id}: a CPO's CommandResult at a response URL the hub gave it."""
+
+    sender_roles = (Role.CPO,)
+
+    @extend_schema(
+        summary="A CPO's CommandResult, relayed to the eMSP's original response_url",
+        request=CommandResultSerializer,
+        responses=NO_DATA,
+    )
+    def post(self, request, command_id):
+        entry = find_command(self.platform, Module.COMMANDS, command_id)
+        validated(CommandResultSerializer, request.data)
+        reply = relay_result(entry, request.data)
+        return relay(reply, entry.requester, entry.cpo)
+
+
+class ChargingProfileReceiverView(FunctionalView):
+    """GET/PUT/DELETE {session_id}: an eMSP's or SCSP's request, forwarded to the CPO."""
+
+    sender_roles = routing.PROFILE_SENDER_ROLES
+
+    @extend_schema(
+        summary="Request the ActiveChargingProfile of a session from its CPO",
+        parameters=[ActiveChargingProfileRequestSerializer],
+        responses=PROFILE_RESPONSE,
+    )
+    def get(self, request, session_id):
+        query = validated(ActiveChargingProfileRequestSerializer, request.query_params)
+        return self.forward(
+            session_id, CommandType.GET_ACTIVE_CHARGING_PROFILE, "GET", dict(query), query=True
+        )
+
+    @extend_schema(
+        summary="Set a charging profile on a session at its CPO",
+        request=SetChargingProfileSerializer,
+        responses=PROFILE_RESPONSE,
+    )
+    def put(self, request, session_id):
+        validated(SetChargingProfileSerializer, request.data)
+        return self.forward(session_id, CommandType.SET_CHARGING_PROFILE, "PUT", request.data)
+
+    @extend_schema(
+        summary="Clear the charging profile of a session at its CPO",
+        parameters=[ClearProfileRequestSerializer],
+        responses=PROFILE_RESPONSE,
+    )
+    def delete(self, request, session_id):
+        query = validated(ClearProfileRequestSerializer, request.query_params)
+        return self.forward(
+            session_id, CommandType.CLEAR_CHARGING_PROFILE, "DELETE", dict(query), query=True
+        )
+
+    def forward(self, session_id: str, command: str, method: str, data: dict, query=False):
+        check_session_id(session_id)
+        sender = self.sender_party()
+        cpo = routing.session_cpo(session_id, self.to_ref)
+        entry = open_command(
+            requester=sender,
+            cpo=cpo,
+            module=Module.CHARGINGPROFILES,
+            command=command,
+            request=data,
+            response_url=data["response_url"],
+            correlation_id=self.request.ocpi_correlation_id,
+            session_id=session_id,
+        )
+        # Query values are encoded again by the client, whatever encoding the caller used.
+        rewritten = {**data, "response_url": entry.hub_response_url}
+        reply = forward_command(
+            entry,
+            method=method,
+            segments=(session_id,),
+            params=rewritten if query else None,
+            body=None if query else rewritten,
+        )
+        return relay(reply, entry.cpo, entry.requester)
+
+
+class ChargingProfileSenderView(FunctionalView):
+    """POST {id}: a CPO's async result. PUT {session_id}: a CPO's ActiveChargingProfile update.
+
+    Both share one URL shape on the hub's chargingprofiles SENDER interface; the method tells
+    them apart. Both are answered with the envelope and no `data` (R1.4.4).
+    """
+
+    sender_roles = (Role.CPO,)
+
+    @extend_schema(
+        summary="A CPO's ChargingProfileResult, ClearProfileResult or "
+        "ActiveChargingProfileResult, relayed to the original response_url",
+        request=PolymorphicProxySerializer(
+            "ChargingProfileResultChoice",
+            [ChargingProfileResultSerializer(), ActiveChargingProfileResultSerializer()],
+            resource_type_field_name=None,
+        ),
+        responses=NO_DATA,
+    )
+    def post(self, request, reference):
+        entry = find_command(self.platform, Module.CHARGINGPROFILES, reference)
+        validated(PROFILE_RESULT_SERIALIZERS[entry.command], request.data)
+        reply = relay_result(entry, request.data)
+        return relay_without_data(reply, entry.requester, entry.cpo)
+
+    @extend_schema(
+        summary="A CPO's ActiveChargingProfile update, routed to the party that set a profile",
+        request=ActiveChargingProfileSerializer,
+        responses=NO_DATA,
+    )
+    def put(self, request, reference):
+        session_id = reference
+        check_session_id(session_id)
+        cpo = self.sender_party()
+        validated(ActiveChargingProfileSerializer, request.data)
+        receiver = routing.profile_receiver(cpo, session_id, self.to_ref)
+        reply = forward_profile_update(
+            cpo, receiver, session_id, request.data, request.ocpi_correlation_id
+        )
+        return relay_without_data(reply, receiver, cpo)

@@ -1,0 +1,77 @@
+"""A CPO and an eMSP with commands and chargingprofiles endpoints, and request bodies."""
+
+import pytest
+import respx
+
+from tests.conftest import create_platform, ocpi_client
+
+CPO_COMMANDS = "http://cpo.test/ocpi/cpo/2.2.1/commands/"
+CPO_PROFILES = "http://cpo.test/ocpi/cpo/2.2.1/chargingprofiles/"
+EMSP_PROFILES = "http://msp.test/ocpi/emsp/2.2.1/chargingprofiles/"
+EMSP_RESPONSE_URL = "http://msp.test/ocpi/emsp/2.2.1/commands/START_SESSION/req-42"
+
+
+def token(country_code="DE", party_id="MSP", **changes) -> dict:
+    return {
+        "country_code": country_code,
+        "party_id": party_id,
+        "uid": "APP-1234",
+        "type": "APP_USER",
+        "contract_id": "DE-MSP-C12345",
+        "issuer": "My eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2024-03-01T10:00:00Z",
+        **changes,
+    }
+
+
+def start_session(**changes) -> dict:
+    return {
+        "response_url": EMSP_RESPONSE_URL,
+        "token": token(),
+        "location_id": "LOC1",
+        "evse_uid": "EVSE1",
+        **changes,
+    }
+
+
+def command_response(result="ACCEPTED", timeout=30) -> dict:
+    return {
+        "status_code": 1000,
+        "timestamp": "2024-03-01T10:00:00Z",
+        "data": {"result": result, "timeout": timeout},
+    }
+
+
+TO_CPO = {"HTTP_OCPI_TO_COUNTRY_CODE": "NL", "HTTP_OCPI_TO_PARTY_ID": "CPO"}
+
+
+@pytest.fixture
+def cpo(db):
+    platform, access = create_platform(
+        "CPO platform",
+        [("NL", "CPO", "CPO")],
+        {("commands", "RECEIVER"): CPO_COMMANDS, ("chargingprofiles", "RECEIVER"): CPO_PROFILES},
+    )
+    platform.client = ocpi_client(access)
+    platform.token = access
+    return platform
+
+
+@pytest.fixture
+def emsp(db):
+    platform, access = create_platform(
+        "eMSP platform",
+        [("DE", "MSP", "EMSP")],
+        {("chargingprofiles", "SENDER"): EMSP_PROFILES},
+    )
+    platform.client = ocpi_client(access, HTTP_X_CORRELATION_ID="corr-app-1")
+    platform.token = access
+    return platform
+
+
+@pytest.fixture
+def party_api():
+    with respx.mock(assert_all_called=False) as router:
+        yield router
