@@ -8,8 +8,6 @@ def met(condition: bool) -> str:
 
 
 def write_report(results: dict, chart: Path) -> str:
-    w1, w2, sustained = results["W1"], results["W2"], results["sustained"]
-    auth = results["authorization"]
     lines = [
         f"Hardware: {results['hardware']['cpu']}, {results['hardware']['cores']} cores, "
         f"{results['hardware']['memory_gib']} GiB, Python {results['hardware']['python']}"
@@ -18,6 +16,17 @@ def write_report(results: dict, chart: Path) -> str:
         "| workload | hub | storage baseline | ratio | target |",
         "|---|---|---|---|---|",
     ]
+    if "W1" in results:
+        lines += push_rows(results)
+        chart.write_text(latency_chart(results["sweep"]))
+    if "W3" in results:
+        lines += pull_rows(results)
+    return "\n".join(lines)
+
+
+def push_rows(results: dict) -> list[str]:
+    w1, w2, sustained = results["W1"], results["W2"], results["sustained"]
+    lines = []
     for name, figures, target in (("W1 Location PUT", w1, 0.4), ("W2 EVSE PATCH", w2, 0.5)):
         ratio = figures["hub_rps"] / figures["baseline_rps"]
         lines.append(
@@ -46,6 +55,11 @@ def write_report(results: dict, chart: Path) -> str:
         f"none missing {met(sustained['missing'] == 0)}; "
         f"no duplicates {met(sustained['duplicates'] == 0)} |"
     )
+    return lines
+
+
+def pull_rows(results: dict) -> list[str]:
+    lines = []
     for total, pull in results["W3"].items():
         hub, base = pull["hub"], pull["baseline"]
         speed = hub["objects_per_s"] / base["objects_per_s"]
@@ -69,6 +83,7 @@ def write_report(results: dict, chart: Path) -> str:
             f"| {hub['rss_start_mib']:.0f} / {hub['rss_peak_mib']:.0f} / {hub['rss_end_mib']:.0f} "
             f"| | | no growth with pages {met(growth <= 16)} |"
         )
+    auth = results["authorization"]
     if auth.get("available"):
         lines.append(
             f"| Authorize p50 / p99 ms | {auth['hub_p50_ms']:.2f} / {auth['hub_p99_ms']:.2f} "
@@ -78,8 +93,7 @@ def write_report(results: dict, chart: Path) -> str:
         )
     else:
         lines.append(f"| Authorize | not available: {auth.get('answer', '')} | | | |")
-    chart.write_text(latency_chart(results["sweep"]))
-    return "\n".join(lines)
+    return lines
 
 
 def latency_chart(points: list[dict]) -> str:

@@ -466,6 +466,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--only", choices=["push", "pull"], help="run one part (for profiling)")
     args = parser.parse_args()
     duration, repetitions = (4, 1) if args.quick else (8, 3)
     sustained = 15 if args.quick else 60
@@ -477,35 +478,42 @@ def main():
     stack = Stack(args.web_workers, args.celery_concurrency)
     stack.start()
     try:
-        progress("W1: Location PUT, broadcast to 3 eMSPs")
-        results["W1"] = workload("W1", token, duration, repetitions)
-        progress("W2: preparing 1,000 Locations for EVSE status PATCHes")
-        evses = create_locations(token, 1000, "W2L")
-        wait_for_drain(1000, time.time() - 1)
-        progress("W2: EVSE status PATCH")
-        results["W2"] = workload("W2", token, duration, repetitions, key_space=evses)
-        half = results["W2"]["hub_rps"] / 2
-        progress(f"Sustained: {half:.0f} PATCH/s (half the maximum) for {sustained} s")
-        results["sustained"] = offered_load(token, half, sustained, evses)
-        results["sweep"] = []
-        for fraction in (0.25, 0.75, 1.0):
-            rate = results["W2"]["hub_rps"] * fraction
-            progress(f"Sweep: {rate:.0f} PATCH/s offered")
-            results["sweep"].append(offered_load(token, rate, duration * 1.5, evses))
-        results["sweep"].append(results["sustained"])
-        results["sweep"].sort(key=lambda point: point["offered_rps"])
-        progress("Authorization: through the hub vs direct")
-        results["authorization"] = authorization(token)
-        results["W3"] = {}
-        for total in pulls:
-            progress(f"W3: storing {total:,} Locations and pulling them all")
-            seed_stored_locations(total)
-            hub_pull = pull_all(stack, token, "/ocpi/2.2.1/sender/locations")
-            baseline_pull = pull_all(stack, token, "/baseline")
-            results["W3"][str(total)] = {"hub": hub_pull, "baseline": baseline_pull}
+        if args.only != "pull":
+            push_workloads(results, token, duration, repetitions, sustained)
+        if args.only != "push":
+            progress("Authorization: through the hub vs direct")
+            results["authorization"] = authorization(token)
+            results["W3"] = {}
+            for total in pulls:
+                progress(f"W3: storing {total:,} Locations and pulling them all")
+                seed_stored_locations(total)
+                hub_pull = pull_all(stack, token, "/ocpi/2.2.1/sender/locations")
+                baseline_pull = pull_all(stack, token, "/baseline")
+                results["W3"][str(total)] = {"hub": hub_pull, "baseline": baseline_pull}
     finally:
         stack.stop()
     report(results)
+
+
+def push_workloads(results, token, duration, repetitions, sustained):
+    """W1, W2, the sustained run at half the W2 maximum and the offered-load sweep."""
+    progress("W1: Location PUT, broadcast to 3 eMSPs")
+    results["W1"] = workload("W1", token, duration, repetitions)
+    progress("W2: preparing 1,000 Locations for EVSE status PATCHes")
+    evses = create_locations(token, 1000, "W2L")
+    wait_for_drain(1000, time.time() - 1)
+    progress("W2: EVSE status PATCH")
+    results["W2"] = workload("W2", token, duration, repetitions, key_space=evses)
+    half = results["W2"]["hub_rps"] / 2
+    progress(f"Sustained: {half:.0f} PATCH/s (half the maximum) for {sustained} s")
+    results["sustained"] = offered_load(token, half, sustained, evses)
+    results["sweep"] = []
+    for fraction in (0.25, 0.75, 1.0):
+        rate = results["W2"]["hub_rps"] * fraction
+        progress(f"Sweep: {rate:.0f} PATCH/s offered")
+        results["sweep"].append(offered_load(token, rate, duration * 1.5, evses))
+    results["sweep"].append(results["sustained"])
+    results["sweep"].sort(key=lambda point: point["offered_rps"])
 
 
 def hardware() -> dict:

@@ -90,8 +90,9 @@ def enqueue(
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
-    Older versions of the object still waiting for a receiver (not being sent right now) are
-    superseded: a receiver never gets an older version after a newer one.
+    Only inserts: older versions still waiting for a receiver are superseded when that
+    receiver's next batch is claimed (`claim`), so the request path never waits on rows a
+    worker holds (nor deadlocks with it).
     """
     message = Message.objects.create(
         module=module,
@@ -107,9 +108,6 @@ def enqueue(
     if not receivers:
         return message
     now = timezone.now()
-    Delivery.objects.pending().filter(receiver__in=receivers, object_key=message.object_key).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    ).update(status=Status.SUPERSEDED, finished_at=now, claim=None, claimed_until=None)
     Delivery.objects.bulk_create(
         Delivery(
             message=message,
