@@ -106,24 +106,55 @@ def _ok(status: int, payload: bytes) -> bool:
     return status in (200, 201) and b'"status_code":1000' in payload
 
 
-def _closed_loop_thread(base_url, token, kind, keys, deadline, results):
-    connection = Connection(base_url, token)
-    latencies, sent, failed, n = [], {}, 0, 0
-    while time.monotonic() < deadline:
-        key = keys(n)
-        method, path, body = request_for(kind, key, n)
+class Tally:
+    """What one sending thread saw: latencies, the newest accepted version per path, failures."""
+
+    def __init__(self, base_url, token, kind):
+        self.connection = Connection(base_url, token)
+        self.kind = kind
+        self.latencies, self.sent, self.failed = [], {}, 0
+
+    def send(self, key: str, n: int) -> None:
+        method, path, body = request_for(self.kind, key, n)
         started = time.perf_counter()
         try:
-            status, payload, _ = connection.send(method, path, body)
+            status, payload, _ = self.connection.send(method, path, body)
         except OSError:
             status, payload = 0, b""
-        latencies.append((time.perf_counter() - started) * 1000)
+        self.latencies.append((time.perf_counter() - started) * 1000)
         if _ok(status, payload):
-            sent[path] = json.loads(body)["last_updated"]
+            self.sent[path] = json.loads(body)["last_updated"]
         else:
-            failed += 1
+            self.failed += 1
+
+    def result(self):
+        return self.latencies, self.sent, self.failed
+
+
+def combine(parts):
+    """Merge the (latencies, sent, failed) of several threads or processes."""
+    latencies, sent, failed = [], {}, 0
+    for part_latencies, part_sent, part_failed in parts:
+        latencies += part_latencies
+        sent.update(part_sent)
+        failed += part_failed
+    return latencies, sent, failed
+
+
+def run_threads(workers, results):
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return combine(results)
+
+
+def _closed_loop_thread(base_url, token, kind, keys, deadline, results):
+    tally, n = Tally(base_url, token, kind), 0
+    while time.monotonic() < deadline:
+        tally.send(keys(n), n)
         n += 1
-    results.append((latencies, sent, failed))
+    results.append(tally.result())
 
 
 def _closed_loop_process(args):
@@ -146,16 +177,7 @@ def _closed_loop_process(args):
         )
         for index in range(threads)
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    latencies, sent, failed = [], {}, 0
-    for part_latencies, part_sent, part_failed in results:
-        latencies += part_latencies
-        sent.update(part_sent)
-        failed += part_failed
-    return latencies, sent, failed
+    return run_threads(workers, results)
 
 
 def closed_loop(base_url, token, kind, duration, processes=2, threads=8, key_space=None):
@@ -168,40 +190,18 @@ def closed_loop(base_url, token, kind, duration, processes=2, threads=8, key_spa
                 for index in range(processes)
             ],
         )
-    latencies, sent, failed = [], {}, 0
-    for part_latencies, part_sent, part_failed in parts:
-        latencies += part_latencies
-        sent.update(part_sent)
-        failed += part_failed
-    return latencies, sent, failed
+    return combine(parts)
 
 
 def _paced_thread(base_url, token, kind, key_space, rate, duration, index, results):
-    connection = Connection(base_url, token)
-    interval = 1.0 / rate
+    tally, interval = Tally(base_url, token, kind), 1.0 / rate
     start = time.monotonic() + index * interval / 8
-    latencies, sent, failed, n = [], {}, 0, 0
-    while True:
-        due = start + n * interval
-        if due - start >= duration:
-            break
-        pause = due - time.monotonic()
+    for n in range(int(duration * rate)):  # bounded by the schedule
+        pause = start + n * interval - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        key = key_space[(index * 7919 + n) % len(key_space)]
-        method, path, body = request_for(kind, key, n)
-        started = time.perf_counter()
-        try:
-            status, payload, _ = connection.send(method, path, body)
-        except OSError:
-            status, payload = 0, b""
-        latencies.append((time.perf_counter() - started) * 1000)
-        if _ok(status, payload):
-            sent[path] = json.loads(body)["last_updated"]
-        else:
-            failed += 1
-        n += 1
-    results.append((latencies, sent, failed))
+        tally.send(key_space[(index * 7919 + n) % len(key_space)], n)
+    results.append(tally.result())
 
 
 def paced(base_url, token, kind, rate, duration, key_space, threads=16):
@@ -214,13 +214,4 @@ def paced(base_url, token, kind, rate, duration, key_space, threads=16):
         )
         for index in range(threads)
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    latencies, sent, failed = [], {}, 0
-    for part_latencies, part_sent, part_failed in results:
-        latencies += part_latencies
-        sent.update(part_sent)
-        failed += part_failed
-    return latencies, sent, failed
+    return run_threads(workers, results)
