@@ -13,6 +13,10 @@ from parties import views as parties_views
 OCPI_ENDPOINTS: list[OCPIEndpoint] = [
     OCPIEndpoint("locations", "SENDER", "sender/locations", "locations.urls_sender"),
     OCPIEndpoint("locations", "RECEIVER", "receiver/locations", "locations.urls_receiver"),
+    OCPIEndpoint("tariffs", "SENDER", "sender/tariffs", "tariffs.urls_sender"),
+    OCPIEndpoint("tariffs", "RECEIVER", "receiver/tariffs", "tariffs.urls_receiver"),
+    OCPIEndpoint("tokens", "SENDER", "sender/tokens", "tokens.urls_sender"),
+    OCPIEndpoint("tokens", "RECEIVER", "receiver/tokens", "tokens.urls_receiver"),
 ]
 
 urlpatterns = [
