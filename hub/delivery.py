@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
@@ -46,6 +47,20 @@ def full_object_provider(module: str):
 
     def register(function):
         _full_object_providers[module] = function
+        return function
+
+    return register
+
+
+# module -> function(message) -> query parameters of the delivery request (tokens: ?type=).
+_request_params: dict[str, Callable[[Message], dict[str, str]]] = {}
+
+
+def request_params(module: str):
+    """Register the query parameters a module's pushes carry besides the path."""
+
+    def register(function):
+        _request_params[module] = function
         return function
 
     return register
@@ -286,14 +301,17 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
     if delivery.full_object:
         provider = _full_object_providers.get(message.module)
         stored = provider(message) if provider else None
-        if stored is None:
+        if stored is not None:
+            method, (segments, body) = "PUT", stored
+        elif message.method != "DELETE":  # (a DELETE of an object still absent is sent as is)
             return _finish(delivery, token, Status.FAILED, "no stored object to send in full")
-        method, (segments, body) = "PUT", stored
     base = platform.endpoint_url(message.module, "RECEIVER")
     if platform.status == ConnectionStatus.SUSPENDED or base is None:
         reason = "receiver suspended" if base else f"receiver has no {message.module} RECEIVER"
         return _finish(delivery, token, Status.FAILED, reason)
     url = join_url(base, message.owner_country_code, message.owner_party_id, *segments)
+    if message.module in _request_params:
+        url += "?" + urlencode(_request_params[message.module](message))
     reply = call(
         platform,
         method,

@@ -34,8 +34,8 @@ class Message(models.Model):
 
     @property
     def is_full_object(self) -> bool:
-        """A PUT of the whole top-level object (not of a part, not a PATCH)."""
-        return self.method == "PUT" and len(self.segments) == 1
+        """Complete on its own: a PUT of the whole top-level object, or a DELETE of it."""
+        return (self.method == "PUT" and len(self.segments) == 1) or self.method == "DELETE"
 
 
 class DeliveryQuerySet(models.QuerySet):

@@ -138,6 +138,9 @@ OCPI_PAGE_MAX_LIMIT = env_int("OCPI_PAGE_MAX_LIMIT", 100, minimum=1)
 # Outbound calls to parties.
 OCPI_CONNECT_TIMEOUT = env_float("OCPI_CONNECT_TIMEOUT", 3.0)
 OCPI_REQUEST_TIMEOUT = env_float("OCPI_REQUEST_TIMEOUT", 10.0)
+# Real-time authorization (tokens): a driver waits at the charger, and the CPO needs the 4002
+# in time to fall back to its whitelist (ALLOWED_OFFLINE).
+OCPI_AUTHORIZE_TIMEOUT = env_float("OCPI_AUTHORIZE_TIMEOUT", 3.0)
 
 # Celery. Embedded default: kombu's filesystem transport needs no server, yet a real worker
 # process consumes it. Production: redis://.

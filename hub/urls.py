@@ -30,6 +30,10 @@ OCPI_ENDPOINTS: list[OCPIEndpoint] = [
         "receiver/chargingprofiles",
         "commands.urls.chargingprofiles_receiver",
     ),
+    OCPIEndpoint("tariffs", "SENDER", "sender/tariffs", "tariffs.urls_sender"),
+    OCPIEndpoint("tariffs", "RECEIVER", "receiver/tariffs", "tariffs.urls_receiver"),
+    OCPIEndpoint("tokens", "SENDER", "sender/tokens", "tokens.urls_sender"),
+    OCPIEndpoint("tokens", "RECEIVER", "receiver/tokens", "tokens.urls_receiver"),
 ]
 
 urlpatterns = [

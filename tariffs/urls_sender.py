@@ -1,0 +1,5 @@
+from django.urls import path
+
+from tariffs.views import TariffListView
+
+urlpatterns = [path("", TariffListView.as_view())]

@@ -1,0 +1,62 @@
+"""Tariffs interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
+
+from hub.pagination import paginated_response
+from hub.proxy import find_receiver, forward
+from hub.responses import ocpi_response
+from hub.views import FunctionalView
+from parties.models import Role
+from tariffs.actions import delete_tariff, find_tariff, put_tariff
+from tariffs.models import Tariff
+
+RECEIVING_ROLES = (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP)
+
+
+class TariffReceiverView(FunctionalView):
+    """`{country_code}/{party_id}/{tariff_id}`, the CPO's own. PATCH is n/a (405)."""
+
+    sender_roles = (Role.CPO,)
+
+    def get(self, request, country_code, party_id, tariff_id):
+        owner = self.owned_object(country_code, party_id)
+        if self.to_ref is not None:  # the CPO checks its Tariff at one receiver
+            return forward(
+                request,
+                sender=owner,
+                receiver=find_receiver(self.to_ref, RECEIVING_ROLES),
+                module="tariffs",
+                interface="RECEIVER",
+                method="GET",
+                segments=(owner.country_code, owner.party_id, tariff_id),
+            )
+        return ocpi_response(find_tariff(owner, tariff_id).document)
+
+    def put(self, request, country_code, party_id, tariff_id):
+        body = request._request.body  # before DRF parses it: forwarded byte for byte
+        created = put_tariff(
+            owner=self.owned_object(country_code, party_id),
+            to_ref=self.to_ref,
+            tariff_id=tariff_id,
+            data=request.data,
+            body=body,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response(http_status=201 if created else 200)
+
+    def delete(self, request, country_code, party_id, tariff_id):
+        delete_tariff(
+            owner=self.owned_object(country_code, party_id),
+            to_ref=self.to_ref,
+            tariff_id=tariff_id,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response()
+
+
+class TariffListView(FunctionalView):
+    """GET All via the hub: the stored Tariffs of every CPO (or of the one named in OCPI-to)."""
+
+    def get(self, request):
+        tariffs = Tariff.objects.only("pk", "document")
+        if self.to_ref is not None:
+            tariffs = tariffs.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        return paginated_response(request, tariffs, lambda tariff: tariff.document)

@@ -1,0 +1,179 @@
+"""The hub's tariffs receiver: CPOs push and delete their own Tariffs; the hub keeps the latest."""
+
+import httpx
+import respx
+
+from hub import delivery
+from hub.models import Delivery, Message
+from tariffs.models import Tariff
+from tests.conftest import create_platform
+from tests.tariffs.conftest import EMSP_TARIFFS, RECEIVER, delete, put, tariff
+
+TO_UNKNOWN = {"HTTP_OCPI_TO_COUNTRY_CODE": "FR", "HTTP_OCPI_TO_PARTY_ID": "XXX"}
+
+
+def drain_all():
+    for receiver_id in delivery.due_receivers():
+        delivery.drain(receiver_id)
+
+
+def ok():
+    return httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
+
+
+def test_put_creates_then_replaces_and_queues_each_push(cpo, emsp_receiver):
+    first = put(cpo.client, "NL/CPO/T1", tariff())
+    second = put(cpo.client, "nl/cpo/t1", tariff(currency="USD"))
+    assert (first.status_code, second.status_code) == (201, 200)
+    stored = Tariff.objects.get()
+    assert (stored.currency, stored.document["currency"]) == ("USD", "USD")
+    assert Delivery.objects.filter(receiver=emsp_receiver.party).count() == 2
+
+
+def test_delete_removes_the_stored_copy_and_is_delivered(cpo, emsp_receiver):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    with respx.mock:
+        route_put = respx.put(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+        response = delete(cpo.client, "NL/CPO/T1")
+        route_delete = respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert not Tariff.objects.exists()
+    assert route_put.call_count == 1 and route_delete.call_count == 1
+    assert route_delete.calls[0].request.content == b""
+    assert cpo.client.get(f"{RECEIVER}/NL/CPO/T1").status_code == 404
+
+
+def test_a_delete_supersedes_a_pending_put_and_a_put_a_pending_delete(cpo, emsp_receiver):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    delete(cpo.client, "NL/CPO/T1")
+    with respx.mock:
+        route = respx.route(url=f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+        assert [call.request.method for call in route.calls] == ["DELETE"]
+        put(cpo.client, "NL/CPO/T1", tariff(currency="USD"))
+        delete(cpo.client, "NL/CPO/T1")
+        put(cpo.client, "NL/CPO/T1", tariff(currency="GBP"))
+        drain_all()
+    methods = [call.request.method for call in route.calls]
+    assert methods == ["DELETE", "PUT"]
+    assert b'"GBP"' in route.calls[1].request.content
+    statuses = list(Delivery.objects.values_list("message__method", "status"))
+    assert statuses == [
+        ("PUT", "SUPERSEDED"),
+        ("DELETE", "DELIVERED"),
+        ("PUT", "SUPERSEDED"),
+        ("DELETE", "SUPERSEDED"),
+        ("PUT", "DELIVERED"),
+    ]
+
+
+def test_a_delete_after_a_failed_put_still_goes_out_as_a_delete(cpo, emsp_receiver):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    with respx.mock:
+        respx.put(f"{EMSP_TARIFFS}NL/CPO/T1").mock(
+            return_value=httpx.Response(200, json={"status_code": 2001, "timestamp": "x"})
+        )
+        drain_all()
+        delete(cpo.client, "NL/CPO/T1")
+        route = respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+    assert route.call_count == 1
+    assert Delivery.objects.get(message__method="DELETE").status == "DELIVERED"
+
+
+def test_redelivering_a_delete_of_a_tariff_put_again_sends_the_stored_tariff(cpo, emsp_receiver):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    delete(cpo.client, "NL/CPO/T1")
+    with respx.mock:
+        respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+    deleted = Delivery.objects.filter(message__method="DELETE")
+    delivery.redeliver(deleted)
+    with respx.mock:
+        route = respx.route(url=f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
+        drain_all()
+    assert [call.request.method for call in route.calls] == ["DELETE"]  # still deleted
+
+
+def test_delete_of_an_unknown_tariff_is_404_and_not_forwarded(cpo, emsp_receiver):
+    response = delete(cpo.client, "NL/CPO/NOPE")
+    assert (response.status_code, response.json()["status_code"]) == (404, 2001)
+    assert not Message.objects.exists()
+
+
+def test_patch_is_not_allowed(cpo):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    response = cpo.client.patch(
+        f"{RECEIVER}/NL/CPO/T1", {"last_updated": "2024-02-01T00:00:00Z"}, format="json"
+    )
+    assert response.status_code == 405
+    assert Message.objects.count() == 1
+
+
+def test_ids_must_match_the_url(cpo):
+    for body, field in (
+        (tariff(id="T2"), "id"),
+        (tariff(party_id="XXX"), "party_id"),
+        (tariff(country_code="BE"), "country_code"),
+    ):
+        response = put(cpo.client, "NL/CPO/T1", body)
+        assert response.json()["status_code"] == 2001
+        assert response.json()["status_message"].startswith(f"{field}: ")
+    assert not Tariff.objects.exists()
+
+
+def test_an_emsp_cannot_push_tariffs(emsp_receiver):
+    response = put(emsp_receiver.client, "DE/MSP/T1", tariff(country_code="DE", party_id="MSP"))
+    assert response.status_code == 404
+    assert not Tariff.objects.exists()
+
+
+def test_url_party_of_another_cpo_is_404_and_nothing_stored(cpo):
+    create_platform("Other CPO", [("BE", "BEC", "CPO")])
+    response = put(cpo.client, "BE/BEC/T1", tariff(country_code="BE", party_id="BEC"))
+    assert response.status_code == 404
+    assert not Tariff.objects.exists() and not Message.objects.exists()
+
+
+def test_push_to_an_unknown_receiver_is_4001_and_nothing_stored(cpo):
+    put_response = put(cpo.client, "NL/CPO/T1", tariff(), **TO_UNKNOWN)
+    assert put_response.json()["status_code"] == 4001
+    assert not Tariff.objects.exists() and not Message.objects.exists()
+
+
+def test_direct_push_goes_to_the_named_emsp_only(cpo, emsp_receiver):
+    create_platform(
+        "Other eMSP", [("FR", "MSP", "EMSP")], endpoints={("tariffs", "RECEIVER"): "http://o.test/"}
+    )
+    put(
+        cpo.client,
+        "NL/CPO/T1",
+        tariff(),
+        HTTP_OCPI_TO_COUNTRY_CODE="FR",
+        HTTP_OCPI_TO_PARTY_ID="MSP",
+    )
+    assert list(Delivery.objects.values_list("receiver__party_id", flat=True)) == ["MSP"]
+    assert Delivery.objects.get().receiver.country_code == "FR"
+
+
+def test_get_of_own_tariff_from_the_store(cpo):
+    put(cpo.client, "NL/CPO/T1", tariff())
+    found = cpo.client.get(f"{RECEIVER}/NL/CPO/t1")
+    missing = cpo.client.get(f"{RECEIVER}/NL/CPO/T2")
+    assert found.json()["data"] == tariff()
+    assert (missing.status_code, missing.json()["status_code"]) == (404, 2000)
+
+
+def test_get_with_ocpi_to_is_forwarded_to_that_emsp(cpo, emsp_receiver):
+    with respx.mock:
+        route = respx.get(f"{EMSP_TARIFFS}NL/CPO/T1").mock(
+            return_value=httpx.Response(200, json={"status_code": 1000, "data": tariff()})
+        )
+        response = cpo.client.get(
+            f"{RECEIVER}/NL/CPO/T1", HTTP_OCPI_TO_COUNTRY_CODE="DE", HTTP_OCPI_TO_PARTY_ID="MSP"
+        )
+    assert route.call_count == 1
+    assert response.json()["data"] == tariff()
+    assert response["OCPI-from-party-id"] == "MSP"

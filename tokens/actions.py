@@ -1,0 +1,151 @@
+"""Use cases of the tokens module; each owns its transaction."""
+
+import json
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from hub import delivery, status
+from hub.exceptions import OCPIError, invalid, not_found
+from hub.models import Message
+from hub.routing import PartyRef
+from hub.types import parse_datetime
+from parties.models import Party, Role
+from tokens.models import Token
+from tokens.serializers import DEFAULT_TYPE, validate_token
+
+MODULE = "tokens"
+
+
+def key_type(query_type: str | None, data: dict) -> str:
+    """The TokenType a push is about: `?type=`, else the body's `type` (imperfect peers push
+    APP_USER Tokens without `?type=`), else RFID. HUB-RULES R3.5.1."""
+    body_type = data.get("type")
+    if query_type and body_type is not None and body_type != query_type:
+        raise invalid(f"type: {body_type!r} in the body does not match ?type={query_type}")
+    return query_type or (body_type if isinstance(body_type, str) else None) or DEFAULT_TYPE
+
+
+def push_token(
+    *,
+    owner: Party,
+    to_ref: PartyRef | None,
+    method: str,
+    uid: str,
+    query_type: str | None,
+    data,
+    body: bytes,
+    correlation_id: str = "",
+) -> bool:
+    """Validate and store an eMSP's PUT or PATCH of a Token and queue its delivery to the CPOs.
+    Returns True when a PUT created the Token."""
+    if not isinstance(data, dict):
+        raise invalid("body: expected a JSON object (Token)")
+    token_type = key_type(query_type, data)
+    targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
+    _check_ids(owner, uid, data, method)
+    if method == "PUT":
+        validate_token(data)
+
+    with transaction.atomic():
+        token = (
+            Token.objects.owned_by(*owner.ref)
+            .select_for_update()
+            .filter(uid=uid.upper(), type=token_type)
+            .first()
+        )
+        created = token is None
+        if token is None:
+            if method == "PATCH":  # HUB-RULES R1.13.3
+                raise invalid(f"Unknown Token {uid} of type {token_type}", http_status=404)
+            token = Token(
+                country_code=owner.country_code,
+                party_id=owner.party_id,
+                uid=uid.upper(),
+                type=token_type,
+            )
+        document = data if method == "PUT" else validate_token({**token.document, **data})
+        token.document = document
+        token.contract_id = str(document["contract_id"])
+        token.last_updated_at = parse_datetime(document["last_updated"])
+        token.broadcast = token.broadcast or to_ref is None
+        token.save()
+        if to_ref is not None:
+            token.recipients.add(*Party.objects.by_id(to_ref.country_code, to_ref.party_id))
+        delivery.enqueue(
+            module=MODULE,
+            method=method,
+            owner=PartyRef(*owner.ref),
+            object_id=f"{uid}:{token_type}",
+            segments=[uid],
+            body=body,
+            sender=owner,
+            receivers=targets,
+            correlation_id=correlation_id,
+        )
+    return created
+
+
+def _check_ids(owner: Party, uid: str, data: dict, method: str) -> None:
+    for field, value in (
+        ("uid", uid.upper()),
+        ("country_code", owner.country_code),
+        ("party_id", owner.party_id),
+    ):
+        if (method == "PUT" or field in data) and str(data.get(field, "")).upper() != value:
+            raise invalid(f"{field}: {data.get(field)!r} does not match {value!r} in the URL")
+    if method == "PATCH" and "last_updated" not in data:
+        raise invalid("last_updated: required in every PATCH")
+
+
+def find_token(owner: Party, uid: str, token_type: str) -> Token:
+    token = Token.objects.owned_by(*owner.ref).filter(uid=uid.upper(), type=token_type).first()
+    if token is None:
+        raise not_found(f"Unknown Token {uid} of type {token_type}", status.UNKNOWN_TOKEN)
+    return token
+
+
+def token_owner(uid: str, token_type: str) -> Party:
+    """The eMSP owning (uid, type), with its platform and endpoints: one indexed query (and
+    the endpoints). Unknown: HTTP 404 + 2004, as the eMSP would answer (HUB-RULES R3.5.5)."""
+    owns = Token.objects.filter(
+        uid=uid.upper(),
+        type=token_type,
+        country_code=OuterRef("country_code"),
+        party_id=OuterRef("party_id"),
+    )
+    owners = list(
+        Party.objects.filter(Exists(owns), role=Role.EMSP)
+        .select_related("platform")
+        .prefetch_related("platform__endpoints")[:2]
+    )
+    if not owners:
+        raise not_found(f"Unknown Token {uid} of type {token_type}", status.UNKNOWN_TOKEN)
+    if len(owners) > 1:
+        raise OCPIError(
+            status.INVALID_OR_MISSING_PARAMETERS,
+            f"Token {uid} of type {token_type} exists at several eMSPs: name one with "
+            "OCPI-to-country-code and OCPI-to-party-id",
+        )
+    return owners[0]
+
+
+@delivery.request_params(MODULE)
+def token_type_of(message: Message) -> dict[str, str]:
+    """Every Token push names its type (`object_id` is `UID:TYPE`)."""
+    return {"type": message.object_id.rsplit(":", 1)[1]}
+
+
+@delivery.full_object_provider(MODULE)
+def stored_token(message: Message) -> tuple[list[str], bytes] | None:
+    """The stored Token as a full PUT, for a receiver that missed an earlier version."""
+    uid, token_type = message.object_id.rsplit(":", 1)
+    token = (
+        Token.objects.owned_by(message.owner_country_code, message.owner_party_id)
+        .filter(uid=uid, type=token_type)
+        .first()
+    )
+    if token is None:
+        return None
+    body = json.dumps(token.document, ensure_ascii=False, separators=(",", ":")).encode()
+    return [token.document["uid"]], body

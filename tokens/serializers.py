@@ -1,0 +1,66 @@
+"""Validation of Token and LocationReferences (mod_tokens: Object description, Data types).
+
+Every error names its field; the hub stores the pushed JSON itself."""
+
+from rest_framework import serializers
+
+from hub.serializers import (
+    OPTIONAL,
+    Boolean,
+    CiString,
+    DateTime,
+    Enum,
+    String,
+)
+from locations.serializers import TOKEN_TYPE
+
+WHITELIST_TYPE = ["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]
+PROFILE_TYPE = ["CHEAP", "FAST", "GREEN", "REGULAR"]  # mod_sessions ProfileType
+DEFAULT_TYPE = "RFID"  # Spec: `type` parameter, "Default if omitted: RFID"
+
+
+class EnergyContractSerializer(serializers.Serializer):
+    supplier_name = String(64, allow_blank=False)
+    contract_id = String(64, **OPTIONAL)
+
+
+class TokenSerializer(serializers.Serializer):
+    country_code = CiString(2)
+    party_id = CiString(3)
+    uid = CiString(36)
+    type = Enum(TOKEN_TYPE)
+    contract_id = CiString(36)
+    visual_number = String(64, **OPTIONAL)
+    issuer = String(64)
+    group_id = CiString(36, **OPTIONAL)
+    valid = Boolean()
+    whitelist = Enum(WHITELIST_TYPE)
+    language = String(2, **OPTIONAL)
+    default_profile_type = Enum(PROFILE_TYPE, **OPTIONAL)
+    energy_contract = EnergyContractSerializer(**OPTIONAL)
+    last_updated = DateTime()
+
+
+class LocationReferencesSerializer(serializers.Serializer):
+    location_id = CiString(36)
+    evse_uids = serializers.ListField(child=CiString(36), **OPTIONAL)
+
+
+def validate_token(data) -> dict:
+    """Check a Token; ValidationError names the field."""
+    TokenSerializer(data=data).is_valid(raise_exception=True)
+    return data
+
+
+def validate_location_references(data) -> dict:
+    LocationReferencesSerializer(data=data).is_valid(raise_exception=True)
+    return data
+
+
+def token_type_param(value: str | None) -> str | None:
+    """The `type` query parameter: a TokenType, or None when absent."""
+    if value in (None, ""):
+        return None
+    if value not in TOKEN_TYPE:
+        raise serializers.ValidationError({"type": f"{value!r} is not a TokenType (query)."})
+    return value

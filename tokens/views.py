@@ -1,0 +1,97 @@
+"""Tokens interfaces of the hub: receiver (eMSPs push), sender (CPOs pull and authorize)."""
+
+from django.conf import settings
+
+from hub.pagination import paginated_response
+from hub.proxy import find_receiver, forward
+from hub.responses import ocpi_response
+from hub.views import FunctionalView
+from parties.models import Role
+from tokens.actions import find_token, push_token, token_owner
+from tokens.models import Token
+from tokens.serializers import DEFAULT_TYPE, token_type_param, validate_location_references
+
+
+class TokenReceiverView(FunctionalView):
+    """`{country_code}/{party_id}/{token_uid}[?type=]`, the eMSP's own. A CPO cannot push."""
+
+    sender_roles = (Role.EMSP,)
+
+    def get(self, request, country_code, party_id, token_uid):
+        owner = self.owned_object(country_code, party_id)
+        token_type = token_type_param(request.query_params.get("type")) or DEFAULT_TYPE
+        if self.to_ref is not None:  # the eMSP checks its Token at one CPO
+            return forward(
+                request,
+                sender=owner,
+                receiver=find_receiver(self.to_ref, (Role.CPO,)),
+                module="tokens",
+                interface="RECEIVER",
+                method="GET",
+                segments=(owner.country_code, owner.party_id, token_uid),
+                params={"type": token_type},
+            )
+        return ocpi_response(find_token(owner, token_uid, token_type).document)
+
+    def put(self, request, **kwargs):
+        return self._push(request, "PUT", **kwargs)
+
+    def patch(self, request, **kwargs):
+        return self._push(request, "PATCH", **kwargs)
+
+    def _push(self, request, method, country_code, party_id, token_uid):
+        body = request._request.body  # before DRF parses it: forwarded byte for byte
+        created = push_token(
+            owner=self.owned_object(country_code, party_id),
+            to_ref=self.to_ref,
+            method=method,
+            uid=token_uid,
+            query_type=token_type_param(request.query_params.get("type")),
+            data=request.data,
+            body=body,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response(http_status=201 if created else 200)
+
+
+class TokenListView(FunctionalView):
+    """GET All via the hub: for a CPO the Tokens of every eMSP shared with it; for an eMSP its
+    own (OCPI-to naming an eMSP narrows to that eMSP's Tokens)."""
+
+    def get(self, request):
+        parties = [self.sender_party()] if self.from_ref else self.platform.party_list()
+        tokens = Token.objects.visible_to(parties).only("pk", "document")
+        if self.to_ref is not None:
+            tokens = tokens.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        return paginated_response(request, tokens, lambda token: token.document)
+
+
+class TokenAuthorizeView(FunctionalView):
+    """`{token_uid}/authorize[?type=]`: a CPO's real-time authorization, relayed synchronously
+    to the eMSP owning the Token (OCPI-to, else the store) and its answer relayed unchanged."""
+
+    sender_roles = (Role.CPO,)
+
+    def post(self, request, token_uid):
+        body = request._request.body or None  # forwarded unchanged
+        token_type = token_type_param(request.query_params.get("type")) or DEFAULT_TYPE
+        cpo = self.sender_party()
+        if body is not None and request.data is not None:
+            validate_location_references(request.data)
+        if self.to_ref is not None:
+            receiver = find_receiver(self.to_ref, (Role.EMSP,))
+        else:
+            receiver = token_owner(token_uid, token_type)
+        return forward(
+            request,
+            sender=cpo,
+            receiver=receiver,
+            module="tokens",
+            interface="SENDER",
+            method="POST",
+            segments=(token_uid, "authorize"),
+            # `token_type` too: some eMSP libraries read that name (DESIGN.md, imperfect peers).
+            params={"type": token_type, "token_type": token_type},
+            body=body,
+            timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
+        )
