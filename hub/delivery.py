@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hub.client import call, join_url
+from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
@@ -39,6 +39,8 @@ Status = Delivery.Status
 
 # module -> function(message) -> (segments, body) of the stored object as a full PUT, or None.
 _full_object_providers: dict[str, Callable[[Message], tuple[list[str], bytes] | None]] = {}
+# module -> function(delivery, reply) called when a receiver accepted a delivery.
+_delivered_hooks: dict[str, Callable[[Delivery, Reply], None]] = {}
 
 
 def full_object_provider(module: str):
@@ -46,6 +48,16 @@ def full_object_provider(module: str):
 
     def register(function):
         _full_object_providers[module] = function
+        return function
+
+    return register
+
+
+def on_delivered(module: str):
+    """Register what a module keeps from a receiver's accepting answer (a CDR's Location)."""
+
+    def register(function):
+        _delivered_hooks[module] = function
         return function
 
     return register
@@ -63,17 +75,33 @@ def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party
     a party: that party only, when it is connected and has the interface (else nobody: the
     object is stored and the party re-syncs by GET All).
     """
-    roles = BROADCAST_ROLES.get(sender.role, ())
-    parties = Party.objects.connected().filter(
+    if to_ref is not None and to_ref != hub_party_ref():
+        return routed_receivers(module, sender, to_ref)
+    parties = _module_receivers(module).filter(role__in=BROADCAST_ROLES.get(sender.role, ()))
+    return list(parties.exclude(pk=sender.pk).select_related("platform").distinct())
+
+
+def routed_receivers(
+    module: str, sender: Party, to_ref: PartyRef, roles: tuple[str, ...] | None = None
+) -> list[Party]:
+    """The one party a push addressed to `to_ref` goes to (of `roles`); never a broadcast.
+
+    OCPIError 4001 when no such party is registered; an empty list when it is not connected
+    or has no RECEIVER interface for the module (the object is stored, the party pulls it).
+    """
+    known = Party.objects.by_id(to_ref.country_code, to_ref.party_id)
+    if roles is not None:
+        known = known.filter(role__in=roles)
+    if not known.exists():
+        raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
+    parties = _module_receivers(module).filter(pk__in=known.values("pk")).exclude(pk=sender.pk)
+    return list(parties.select_related("platform").distinct())
+
+
+def _module_receivers(module: str):
+    return Party.objects.connected().filter(
         platform__endpoints__identifier=module, platform__endpoints__role="RECEIVER"
     )
-    if to_ref is not None and to_ref != hub_party_ref():
-        if not Party.objects.by_id(to_ref.country_code, to_ref.party_id).exists():
-            raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
-        parties = parties.filter(country_code=to_ref.country_code, party_id=to_ref.party_id)
-    else:
-        parties = parties.filter(role__in=roles)
-    return list(parties.exclude(pk=sender.pk).select_related("platform").distinct())
 
 
 def enqueue(
@@ -285,7 +313,8 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
     policy = retry_policy(message.module)
     started = timezone.now()
     method, segments, body = message.method, list(message.segments), bytes(message.body)
-    if delivery.full_object:
+    # A POST creates an object that never changes (a CDR): it is always re-sent as it was.
+    if delivery.full_object and method != "POST":
         provider = _full_object_providers.get(message.module)
         stored = provider(message) if provider else None
         if stored is None:
@@ -295,7 +324,10 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
     if platform.status == ConnectionStatus.SUSPENDED or base is None:
         reason = "receiver suspended" if base else f"receiver has no {message.module} RECEIVER"
         return _finish(delivery, token, Status.FAILED, reason)
-    url = join_url(base, message.owner_country_code, message.owner_party_id, *segments)
+    # Pushes of client-owned objects carry the owner in the path; a POST goes to the endpoint.
+    if method != "POST":
+        segments = [message.owner_country_code, message.owner_party_id, *segments]
+    url = join_url(base, *segments)
     reply = call(
         platform,
         method,
@@ -317,6 +349,12 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
         response_excerpt=reply.content[:2000].decode("utf-8", "replace"),
     )
     if reply.ok:
+        hook = _delivered_hooks.get(message.module)
+        if hook is not None:
+            try:
+                hook(delivery, reply)
+            except Exception:  # what it keeps is extra: the delivery itself succeeded
+                logger.exception("on_delivered hook of %s failed", message.module)
         return _finish(delivery, token, Status.DELIVERED)
     if not reply.retryable:
         return _finish(delivery, token, Status.REJECTED, reply.summary())
@@ -360,7 +398,8 @@ def due_receivers() -> list[int]:
 def redeliver(deliveries) -> int:
     """Queue finished deliveries again (admin action): a fresh retry budget.
 
-    They are sent as the object stored now (a PUT), so an old version never overwrites a newer.
+    They are sent as the object stored now (a PUT), so an old version never overwrites a newer;
+    a POST (a CDR, which never changes) is sent again as the same POST.
     """
     now = timezone.now()
     count = deliveries.exclude(status=Status.PENDING).update(

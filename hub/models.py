@@ -34,8 +34,8 @@ class Message(models.Model):
 
     @property
     def is_full_object(self) -> bool:
-        """A PUT of the whole top-level object (not of a part, not a PATCH)."""
-        return self.method == "PUT" and len(self.segments) == 1
+        """A PUT of the whole top-level object (not of a part, not a PATCH), or a POST."""
+        return self.method == "POST" or (self.method == "PUT" and len(self.segments) == 1)
 
 
 class DeliveryQuerySet(models.QuerySet):

@@ -111,3 +111,8 @@ OPTIONAL = {"required": False, "allow_null": True}
 class DisplayTextSerializer(serializers.Serializer):
     language = String(2, allow_blank=False)
     text = String(512)
+
+
+class PriceSerializer(serializers.Serializer):
+    excl_vat = Number()
+    incl_vat = Number(**OPTIONAL)

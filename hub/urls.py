@@ -13,6 +13,10 @@ from parties import views as parties_views
 OCPI_ENDPOINTS: list[OCPIEndpoint] = [
     OCPIEndpoint("locations", "SENDER", "sender/locations", "locations.urls_sender"),
     OCPIEndpoint("locations", "RECEIVER", "receiver/locations", "locations.urls_receiver"),
+    OCPIEndpoint("sessions", "SENDER", "sender/sessions", "sessions.urls_sender"),
+    OCPIEndpoint("sessions", "RECEIVER", "receiver/sessions", "sessions.urls_receiver"),
+    OCPIEndpoint("cdrs", "SENDER", "sender/cdrs", "cdrs.urls_sender"),
+    OCPIEndpoint("cdrs", "RECEIVER", "receiver/cdrs", "cdrs.urls_receiver"),
 ]
 
 urlpatterns = [
