@@ -58,23 +58,15 @@ class CredentialsTokenAuthentication(authentication.BaseAuthentication):
         platform = token.platform
         if platform.status == ConnectionStatus.SUSPENDED and token.kind == token.Kind.ACCESS:
             raise exceptions.AuthenticationFailed("Platform is suspended")
-        _note_contact(platform, token)
+        _note_contact(platform)
         return (platform, token)
 
     def authenticate_header(self, request):
         return "Token"
 
 
-def _note_contact(platform: Platform, token: PlatformToken) -> None:
-    """Record when the platform last spoke to the hub (coarse, to spare a write per request).
-
-    A platform marked OFFLINE that calls with its access token is evidently back: CONNECTED
-    at once (and announced), rather than at the next still-alive round.
-    """
-    if platform.status == ConnectionStatus.OFFLINE and token.kind == PlatformToken.Kind.ACCESS:
-        from parties.actions import change_status
-
-        change_status(platform, ConnectionStatus.CONNECTED, only_from=[ConnectionStatus.OFFLINE])
+def _note_contact(platform: Platform) -> None:
+    """Record when the platform last spoke to the hub (coarse, to spare a write per request)."""
     now = timezone.now()
     if platform.last_contact is None or now - platform.last_contact > LAST_CONTACT_RESOLUTION:
         Platform.objects.filter(pk=platform.pk).update(last_contact=now)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hub.client import call, join_url
+from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
@@ -38,32 +38,30 @@ BROADCAST_ROLES = {
 }
 Status = Delivery.Status
 
-# module -> function(message) -> (segments, body) of the stored object as a full PUT, or None.
+
+def _hook_registry(registry: dict):
+    """A decorator factory: `@hook(module)` registers a module's function in `registry`."""
+
+    def for_module(module: str):
+        def register(function):
+            registry[module] = function
+            return function
+
+        return register
+
+    return for_module
+
+
+# Per-module hooks of the engine:
+# how a module renders its stored object when a receiver needs all of it: (segments, body) | None
 _full_object_providers: dict[str, Callable[[Message], tuple[list[str], bytes] | None]] = {}
-
-
-def full_object_provider(module: str):
-    """Register how a module renders its stored object when a receiver needs all of it."""
-
-    def register(function):
-        _full_object_providers[module] = function
-        return function
-
-    return register
-
-
-# module -> function(message) -> query parameters of the delivery request (tokens: ?type=).
+full_object_provider = _hook_registry(_full_object_providers)
+# the query parameters a module's pushes carry besides the path (tokens: ?type=)
 _request_params: dict[str, Callable[[Message], dict[str, str]]] = {}
-
-
-def request_params(module: str):
-    """Register the query parameters a module's pushes carry besides the path."""
-
-    def register(function):
-        _request_params[module] = function
-        return function
-
-    return register
+request_params = _hook_registry(_request_params)
+# what a module keeps from a receiver's accepting answer (a CDR's Location header)
+_delivered_hooks: dict[str, Callable[[Delivery, "Reply"], None]] = {}
+on_delivered = _hook_registry(_delivered_hooks)
 
 
 def hub_party_ref() -> PartyRef:
@@ -78,17 +76,43 @@ def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party
     a party: that party only, when it is connected and has the interface (else nobody: the
     object is stored and the party re-syncs by GET All).
     """
-    roles = BROADCAST_ROLES.get(sender.role, ())
-    parties = Party.objects.connected().filter(
-        platform__endpoints__identifier=module, platform__endpoints__role="RECEIVER"
-    )
     if to_ref is not None and to_ref != hub_party_ref():
-        if not Party.objects.by_id(to_ref.country_code, to_ref.party_id).exists():
-            raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
-        parties = parties.filter(country_code=to_ref.country_code, party_id=to_ref.party_id)
-    else:
-        parties = parties.filter(role__in=roles)
+        return routed_receivers(module, sender, to_ref)
+    parties = _module_receivers(module).filter(role__in=BROADCAST_ROLES.get(sender.role, ()))
     return list(parties.exclude(pk=sender.pk).select_related("platform").distinct())
+
+
+def routed_receivers(
+    module: str, sender: Party, to_ref: PartyRef, roles: tuple[str, ...] | None = None
+) -> list[Party]:
+    """The one party a push addressed to `to_ref` goes to (of `roles`); never a broadcast.
+
+    OCPIError 4001 when no such party is registered; an empty list when it is not connected
+    or has no RECEIVER interface for the module (the object is stored, the party pulls it).
+    """
+    known = Party.objects.by_id(to_ref.country_code, to_ref.party_id)
+    if roles is not None:
+        known = known.filter(role__in=roles)
+    if not known.exists():
+        raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
+    parties = _module_receivers(module).filter(pk__in=known.values("pk")).exclude(pk=sender.pk)
+    return list(parties.select_related("platform").distinct())
+
+
+def _module_receivers(module: str):
+    """Parties that can receive the module's pushes now.
+
+    Billing data (modules whose policy parks) also waits for an OFFLINE party: it is retried
+    until the party is back, not left to a pull it may never make.
+    """
+    statuses = [ConnectionStatus.CONNECTED]
+    if retry_policy(module).park:
+        statuses.append(ConnectionStatus.OFFLINE)
+    return Party.objects.filter(
+        platform__status__in=statuses,
+        platform__endpoints__identifier=module,
+        platform__endpoints__role="RECEIVER",
+    )
 
 
 def enqueue(
@@ -298,7 +322,8 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
     policy = retry_policy(message.module)
     started = timezone.now()
     method, segments, body = message.method, list(message.segments), bytes(message.body)
-    if delivery.full_object:
+    # A POST creates an object that never changes (a CDR): it is always re-sent as it was.
+    if delivery.full_object and method != "POST":
         provider = _full_object_providers.get(message.module)
         stored = provider(message) if provider else None
         if stored is not None:
@@ -309,7 +334,10 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
     if platform.status == ConnectionStatus.SUSPENDED or base is None:
         reason = "receiver suspended" if base else f"receiver has no {message.module} RECEIVER"
         return _finish(delivery, token, Status.FAILED, reason)
-    url = join_url(base, message.owner_country_code, message.owner_party_id, *segments)
+    # Pushes of client-owned objects carry the owner in the path; a POST goes to the endpoint.
+    if method != "POST":
+        segments = [message.owner_country_code, message.owner_party_id, *segments]
+    url = join_url(base, *segments)
     if message.module in _request_params:
         url += "?" + urlencode(_request_params[message.module](message))
     reply = call(
@@ -333,6 +361,12 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
         response_excerpt=reply.content[:2000].decode("utf-8", "replace"),
     )
     if reply.ok:
+        hook = _delivered_hooks.get(message.module)
+        if hook is not None:
+            try:
+                hook(delivery, reply)
+            except Exception:  # what it keeps is extra: the delivery itself succeeded
+                logger.exception("on_delivered hook of %s failed", message.module)
         return _finish(delivery, token, Status.DELIVERED)
     if not reply.retryable:
         return _finish(delivery, token, Status.REJECTED, reply.summary())
@@ -376,7 +410,8 @@ def due_receivers() -> list[int]:
 def redeliver(deliveries) -> int:
     """Queue finished deliveries again (admin action): a fresh retry budget.
 
-    They are sent as the object stored now (a PUT), so an old version never overwrites a newer.
+    They are sent as the object stored now (a PUT), so an old version never overwrites a newer;
+    a POST (a CDR, which never changes) is sent again as the same POST.
     """
     now = timezone.now()
     count = deliveries.exclude(status=Status.PENDING).update(

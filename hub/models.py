@@ -34,8 +34,11 @@ class Message(models.Model):
 
     @property
     def is_full_object(self) -> bool:
-        """Complete on its own: a PUT of the whole top-level object, or a DELETE of it."""
-        return (self.method == "PUT" and len(self.segments) == 1) or self.method == "DELETE"
+        """Complete on its own: a PUT of the whole top-level object, a DELETE of it, or a POST."""
+        return (self.method == "PUT" and len(self.segments) == 1) or self.method in (
+            "DELETE",
+            "POST",
+        )
 
 
 class DeliveryQuerySet(models.QuerySet):

@@ -34,6 +34,10 @@ OCPI_ENDPOINTS: list[OCPIEndpoint] = [
     OCPIEndpoint("tariffs", "RECEIVER", "receiver/tariffs", "tariffs.urls_receiver"),
     OCPIEndpoint("tokens", "SENDER", "sender/tokens", "tokens.urls_sender"),
     OCPIEndpoint("tokens", "RECEIVER", "receiver/tokens", "tokens.urls_receiver"),
+    OCPIEndpoint("sessions", "SENDER", "sender/sessions", "sessions.urls_sender"),
+    OCPIEndpoint("sessions", "RECEIVER", "receiver/sessions", "sessions.urls_receiver"),
+    OCPIEndpoint("cdrs", "SENDER", "sender/cdrs", "cdrs.urls_sender"),
+    OCPIEndpoint("cdrs", "RECEIVER", "receiver/cdrs", "cdrs.urls_receiver"),
 ]
 
 urlpatterns = [

@@ -6,7 +6,8 @@ from rest_framework.views import APIView
 from hub.authentication import IsRegisteredPlatform
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.routing import PartyRef, parse_routing_headers
-from parties.models import Party
+from parties.actions import change_status
+from parties.models import ConnectionStatus, Party
 
 
 def hub_party_ref() -> PartyRef:
@@ -35,6 +36,10 @@ class FunctionalView(OCPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if self.platform.status == ConnectionStatus.OFFLINE:
+            # It is evidently back: CONNECTED (and announced) now, not at the next
+            # still-alive round. Credentials PUT does the same on its own.
+            change_status(self.platform, ConnectionStatus.CONNECTED, [ConnectionStatus.OFFLINE])
         self.from_ref, to_ref = parse_routing_headers(request.headers)
         self.to_hub = to_ref == hub_party_ref()
         self.to_ref = None if self.to_hub else to_ref

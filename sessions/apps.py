@@ -6,3 +6,6 @@ class ChargingSessionsConfig(AppConfig):
     # django.contrib.sessions already owns the label "sessions".
     label = "charging_sessions"
     verbose_name = "Charging sessions"
+
+    def ready(self):
+        from sessions import actions  # noqa: F401  registers the full-object provider

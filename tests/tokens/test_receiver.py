@@ -42,6 +42,7 @@ def test_the_same_uid_with_another_type_is_another_token(cpo_receiver):
         ("RFID", True),
     ]
     # Only the APP_USER Token's own PUT is superseded (by its PATCH), not the RFID Token's.
+    delivery.claim(cpo_receiver.party.pk)
     assert list(Delivery.objects.values_list("message__object_id", "status")) == [
         ("04A1B2C3:RFID", "PENDING"),
         ("04A1B2C3:APP_USER", "SUPERSEDED"),

@@ -1,0 +1,55 @@
+"""CDRs interfaces of the hub: receiver (CPOs POST, read the hub's copy) and sender (eMSPs
+pull their own). CDRs are private to the eMSP they are for (HUB-RULES §3.0)."""
+
+from cdrs.actions import hub_location, post_cdr
+from cdrs.models import Cdr
+from hub.exceptions import not_found
+from hub.pagination import paginated_response
+from hub.responses import ocpi_response
+from hub.views import FunctionalView
+from parties.models import Role
+from sessions.views import requesting_parties
+
+
+class CdrReceiverView(FunctionalView):
+    """POST a new CDR; answered 201 with `Location`: the hub's copy."""
+
+    sender_roles = (Role.CPO,)
+
+    def post(self, request):
+        body = request._request.body  # before DRF parses it: forwarded byte for byte
+        cpos = [party for party in requesting_parties(self) if party.role == Role.CPO]
+        cdr = post_cdr(
+            platform_cpos=cpos,
+            from_ref=self.from_ref,
+            to_ref=self.to_ref,
+            data=request.data,
+            body=body,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response(http_status=201, headers={"Location": hub_location(cdr)})
+
+
+class CdrCopyView(FunctionalView):
+    """GET `{uid}`: the hub's copy of a CDR, for the CPO that POSTed it only."""
+
+    sender_roles = (Role.CPO,)
+
+    def get(self, request, cdr_uid):
+        cdr = Cdr.objects.visible_to(
+            [party for party in requesting_parties(self) if party.role == Role.CPO]
+        ).filter(uid=cdr_uid)
+        found = cdr.first()
+        if found is None:
+            raise not_found(f"Unknown CDR {cdr_uid}")
+        return ocpi_response(found.document)
+
+
+class CdrListView(FunctionalView):
+    """GET list: the requester's own CDRs (eMSP: those for it; CPO: those it owns)."""
+
+    def get(self, request):
+        cdrs = Cdr.objects.visible_to(requesting_parties(self)).only("pk", "document")
+        if self.to_ref is not None:
+            cdrs = cdrs.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        return paginated_response(request, cdrs, lambda cdr: cdr.document)

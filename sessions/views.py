@@ -1,0 +1,123 @@
+"""Sessions interfaces of the hub: receiver (CPOs push) and sender (eMSPs pull, set preferences).
+
+Sessions are private to the eMSP they are for (HUB-RULES §3.0): nobody else reads them.
+"""
+
+from cdrs.models import EMSP_ROLES
+from hub.exceptions import OCPIError, invalid, not_found
+from hub.pagination import paginated_response
+from hub.proxy import find_receiver, forward
+from hub.responses import ocpi_response
+from hub.routing import PartyRef
+from hub.status import UNKNOWN_RECEIVER
+from hub.views import FunctionalView
+from parties.models import Role
+from sessions.actions import MODULE, push_session
+from sessions.models import Session
+from sessions.serializers import ChargingPreferencesSerializer, validate
+
+
+def requesting_parties(view: FunctionalView) -> list:
+    """The OCPI-from party, or without it every party of the calling platform."""
+    return [view.sender_party()] if view.from_ref is not None else view.platform.party_list()
+
+
+class SessionReceiverView(FunctionalView):
+    """`{country_code}/{party_id}/{session_id}`: the CPO's own Sessions. POST/DELETE: 405."""
+
+    sender_roles = (Role.CPO,)
+
+    def get(self, request, country_code, party_id, session_id):
+        owner = self.owned_object(country_code, party_id)
+        if self.to_ref is not None:  # the CPO checks its Session at the eMSP
+            return forward(
+                request,
+                sender=owner,
+                receiver=find_receiver(self.to_ref, EMSP_ROLES),
+                module=MODULE,
+                interface="RECEIVER",
+                method="GET",
+                segments=(owner.country_code, owner.party_id, session_id),
+            )
+        session = Session.objects.owned_by(*owner.ref).filter(session_id=session_id.upper()).first()
+        if session is None:
+            raise not_found(f"Unknown Session {session_id}")
+        return ocpi_response(session.document)
+
+    def put(self, request, **kwargs):
+        return self._push(request, "PUT", **kwargs)
+
+    def patch(self, request, **kwargs):
+        return self._push(request, "PATCH", **kwargs)
+
+    def _push(self, request, method, country_code, party_id, session_id):
+        body = request._request.body  # before DRF parses it: forwarded byte for byte
+        owner = self.owned_object(country_code, party_id)
+        created = push_session(
+            owner=owner,
+            to_ref=self.to_ref,
+            method=method,
+            session_id=session_id,
+            data=request.data,
+            body=body,
+            correlation_id=request._request.ocpi_correlation_id,
+        )
+        return ocpi_response(http_status=201 if created else 200)
+
+
+class SessionListView(FunctionalView):
+    """GET list (date_from required): the requester's own Sessions only."""
+
+    def get(self, request):
+        sessions = Session.objects.visible_to(requesting_parties(self)).only("pk", "document")
+        if self.to_ref is not None:
+            sessions = sessions.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        return paginated_response(
+            request, sessions, lambda session: session.document, require_date_from=True
+        )
+
+
+class ChargingPreferencesView(FunctionalView):
+    """`{session_id}/charging_preferences`: forwarded to the CPO of the eMSP's own Session, and
+    the CPO's answer relayed unchanged (mod_sessions: Sender Interface, PUT)."""
+
+    sender_roles = EMSP_ROLES
+
+    def put(self, request, session_id):
+        body = request._request.body
+        emsp = self.sender_party()
+        if not isinstance(request.data, dict):
+            raise invalid("body: expected a JSON object (ChargingPreferences)")
+        validate(ChargingPreferencesSerializer, request.data)
+        sessions = Session.objects.filter(
+            session_id=session_id.upper(),
+            emsp_country_code=emsp.country_code,
+            emsp_party_id=emsp.party_id,
+        )
+        if self.to_ref is not None:
+            find_receiver(self.to_ref, (Role.CPO,))  # 4001 for a party the hub does not know
+            sessions = sessions.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        found = list(sessions[:2])
+        if not found:
+            if self.to_ref is not None:
+                raise not_found(f"Unknown Session {session_id} of {self.to_ref} for {emsp}")
+            raise OCPIError(
+                UNKNOWN_RECEIVER, f"No Session {session_id} for {emsp}: its CPO is unknown"
+            )
+        if len(found) > 1:
+            raise invalid(
+                f"Session {session_id} exists at several CPOs: name one with "
+                "OCPI-to-country-code and OCPI-to-party-id"
+            )
+        session = found[0]
+        cpo = find_receiver(PartyRef(session.country_code, session.party_id), (Role.CPO,))
+        return forward(
+            request,
+            sender=emsp,
+            receiver=cpo,
+            module=MODULE,
+            interface="SENDER",
+            method="PUT",
+            segments=(session.document["id"], "charging_preferences"),
+            body=body,
+        )

@@ -1,0 +1,100 @@
+"""The hub's sessions sender: eMSPs pull their own Sessions and set charging preferences."""
+
+import httpx
+import respx
+
+from parties.models import ConnectionStatus
+from tests.sessions.conftest import CPO_URL, TOKEN, put, session
+
+LIST = "/ocpi/2.2.1/sender/sessions"
+PREFERENCES = {"profile_type": "FAST", "departure_time": "2024-01-01T18:00:00Z", "energy_need": 20}
+
+
+def ids(response):
+    assert response.json()["status_code"] == 1000, response.json()
+    return sorted(item["id"] for item in response.json()["data"])
+
+
+def pushed(world):
+    put(world.cpo.client, "NL/CPO/S1", session())
+    put(world.cpo.client, "NL/CPO/S2", session(id="S2", cdr_token={**TOKEN, "country_code": "FR"}))
+    put(world.other_cpo.client, "BE/CPO/S3", session(country_code="BE", id="S3"))
+
+
+def test_date_from_is_required(world):
+    response = world.emsp.client.get(LIST)
+    assert (response.status_code, response.json()["status_code"]) == (200, 2001)
+    assert response.json()["status_message"].startswith("date_from")
+
+
+def test_each_party_lists_only_its_own_sessions(world):
+    pushed(world)
+    since = {"date_from": "2024-01-01T00:00:00Z"}
+    assert ids(world.emsp.client.get(LIST, since)) == ["S1", "S3"]
+    assert ids(world.other_emsp.client.get(LIST, since)) == ["S2"]
+    assert ids(world.cpo.client.get(LIST, since)) == ["S1", "S2"]  # the owner sees its own
+    assert ids(world.other_cpo.client.get(LIST, since)) == ["S3"]
+    response = world.emsp.client.get(LIST, since)
+    assert response["X-Total-Count"] == "2"
+    later = {"date_from": "2024-01-01T10:00:01Z"}
+    assert ids(world.emsp.client.get(LIST, later)) == []
+    to_cpo = world.emsp.client.get(
+        LIST, since, HTTP_OCPI_TO_COUNTRY_CODE="BE", HTTP_OCPI_TO_PARTY_ID="CPO"
+    )
+    assert ids(to_cpo) == ["S3"]
+
+
+def preferences(client, session_id="S1", body=PREFERENCES, **headers):
+    return client.put(f"{LIST}/{session_id}/charging_preferences", body, format="json", **headers)
+
+
+@respx.mock
+def test_charging_preferences_go_to_the_sessions_cpo_and_its_answer_comes_back(world):
+    pushed(world)
+    answer = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": "ACCEPTED"}
+    route = respx.put(f"{CPO_URL}/sessions/S1/charging_preferences").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    response = preferences(world.emsp.client, "s1", HTTP_X_CORRELATION_ID="corr-pref")
+    assert response.json() == answer
+    sent = route.calls.last.request
+    assert sent.headers["ocpi-to-party-id"] == "CPO" and sent.headers["ocpi-from-party-id"] == "MSP"
+    assert sent.headers["x-correlation-id"] == "corr-pref"
+    assert sent.content and b'"FAST"' in sent.content
+
+
+@respx.mock
+def test_a_cpo_refusal_is_relayed_unchanged(world):
+    pushed(world)
+    refusal = {"status_code": 2001, "timestamp": "2024-01-01T00:00:00Z", "status_message": "no"}
+    respx.put(f"{CPO_URL}/sessions/S1/charging_preferences").mock(
+        return_value=httpx.Response(404, json=refusal)
+    )
+    response = preferences(world.emsp.client)
+    assert (response.status_code, response.json()) == (404, refusal)
+
+
+@respx.mock
+def test_only_the_sessions_emsp_may_set_preferences(world):
+    pushed(world)
+    route = respx.put(url__regex=r".*").mock(return_value=httpx.Response(200))
+    open_routing = preferences(world.other_emsp.client)
+    direct = preferences(
+        world.other_emsp.client, HTTP_OCPI_TO_COUNTRY_CODE="NL", HTTP_OCPI_TO_PARTY_ID="CPO"
+    )
+    unknown_cpo = preferences(
+        world.emsp.client, HTTP_OCPI_TO_COUNTRY_CODE="NL", HTTP_OCPI_TO_PARTY_ID="XXX"
+    )
+    assert open_routing.json()["status_code"] == 4001
+    assert (direct.status_code, direct.json()["status_code"]) == (404, 2000)
+    assert unknown_cpo.json()["status_code"] == 4001
+    assert not route.called
+
+
+def test_preferences_are_validated_and_an_unreachable_cpo_is_4003(world):
+    pushed(world)
+    invalid = preferences(world.emsp.client, body={"profile_type": "SLOW"})
+    assert invalid.json()["status_message"].startswith("profile_type:")
+    world.cpo.status = ConnectionStatus.OFFLINE
+    world.cpo.save()
+    assert preferences(world.emsp.client).json()["status_code"] == 4003
