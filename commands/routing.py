@@ -16,6 +16,7 @@ from hub.proxy import find_receiver
 from hub.routing import PartyRef
 from locations.models import Location
 from parties.models import Party, Role
+from sessions.models import Session
 
 from .models import Command
 
@@ -37,9 +38,28 @@ def location_owner(location_id: str) -> Party | None:
     return Party.objects.by_id(country_code, party_id).filter(role=Role.CPO).first()
 
 
-def session_owner(session_id: str) -> Party | None:
-    """The CPO owning this Session in the hub's store (Sessions store: not connected yet)."""
-    return None
+def session_owner(session_id: str, requester: Party) -> Party | None:
+    """The CPO of the stored Session with this id that was routed to `requester`.
+
+    Only the requester's own sessions count: an eMSP cannot address another eMSP's session.
+    """
+    owners = set(
+        Session.objects.filter(
+            session_id=session_id.upper(),
+            emsp_country_code=requester.country_code,
+            emsp_party_id=requester.party_id,
+        )
+        .values_list("country_code", "party_id")
+        .distinct()[:2]
+    )
+    if len(owners) > 1:
+        raise invalid(
+            f"session_id: {session_id} is used by several CPOs; name one with the OCPI-to headers"
+        )
+    if not owners:
+        return None
+    ((country_code, party_id),) = owners
+    return Party.objects.by_id(country_code, party_id).filter(role=Role.CPO).first()
 
 
 def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None) -> Party:
@@ -56,7 +76,7 @@ def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None
             )
         return reservation.cpo
     if command == "STOP_SESSION":
-        return session_cpo(body["session_id"], None)
+        return session_cpo(body["session_id"], None, sender)
     owner = location_owner(body["location_id"])
     if owner is None:
         # Spec (mod_commands, UNLOCK flow): an unknown Location is answered with 2003.
@@ -68,13 +88,16 @@ def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None
     return owner
 
 
-def session_cpo(session_id: str, to_ref: PartyRef | None) -> Party:
+def session_cpo(session_id: str, to_ref: PartyRef | None, requester: Party) -> Party:
     """The CPO of a session (STOP_SESSION, charging profiles)."""
     if to_ref is not None:
         return find_receiver(to_ref, (Role.CPO,))
-    owner = session_owner(session_id)
+    owner = session_owner(session_id, requester)
     if owner is None:
-        raise invalid(f"OCPI-to headers required: session {session_id} not known to the hub")
+        raise invalid(
+            f"session_id: session {session_id} of {requester} is not known to the hub; "
+            "name the CPO with the OCPI-to headers"
+        )
     return owner
 
 

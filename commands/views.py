@@ -187,7 +187,7 @@ class ChargingProfileReceiverView(FunctionalView):
     def forward(self, session_id: str, command: str, method: str, data: dict, query=False):
         check_session_id(session_id)
         sender = self.sender_party()
-        cpo = routing.session_cpo(session_id, self.to_ref)
+        cpo = routing.session_cpo(session_id, self.to_ref, sender)
         entry = open_command(
             requester=sender,
             cpo=cpo,

@@ -7,6 +7,7 @@ import base64
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -125,7 +126,9 @@ class WorkerProcess:
             "--without-gossip",
         ]
         if self.beat:
-            command += ["--beat", "--schedule", str(ROOT / "var" / "test-beat-schedule")]
+            # A schedule file per worker: two beats sharing one dbm file fail to lock it.
+            schedule = Path(tempfile.mkdtemp(prefix="hub-beat-")) / "schedule"
+            command += ["--beat", "--schedule", str(schedule)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         time.sleep(0.5)
         return self

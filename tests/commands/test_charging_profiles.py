@@ -89,13 +89,13 @@ def test_invalid_profile_names_the_field(cpo, emsp, party_api):
     assert response.json()["status_message"].startswith("charging_profile.charging_rate_unit:")
 
 
-def test_open_routing_by_session_needs_the_sessions_store(cpo, emsp, party_api):
+def test_open_routing_to_an_unknown_session_is_2001(cpo, emsp, party_api):
     response = emsp.client.put(
         f"{RECEIVER}S1", {"charging_profile": PROFILE, "response_url": ORIGINAL}, format="json"
     )
-    assert response.json()["status_message"] == (
-        "OCPI-to headers required: session S1 not known to the hub"
-    )
+    assert response.json()["status_code"] == 2001
+    assert "session S1" in response.json()["status_message"]
+    assert not party_api.calls
 
 
 def test_an_scsp_may_set_profiles(cpo, party_api):

@@ -8,6 +8,7 @@ from django.conf import settings
 from commands.models import Command, Outcome
 from locations.models import Location
 from parties.models import ConnectionStatus
+from sessions.models import Session
 from tests.commands.conftest import (
     CPO_COMMANDS,
     EMSP_RESPONSE_URL,
@@ -240,7 +241,39 @@ def test_to_hub_is_treated_as_open_routing(cpo, emsp, party_api):
         HTTP_OCPI_TO_PARTY_ID=settings.HUB_PARTY_ID,
     )
     assert response.json()["status_code"] == 2001
-    assert "session S1 not known to the hub" in response.json()["status_message"]
+    assert "session S1" in response.json()["status_message"]
+
+
+def store_session(emsp_ref, session_id="S1"):
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    Session.objects.create(
+        country_code="NL",
+        party_id="CPO",
+        emsp_country_code=emsp_ref[0],
+        emsp_party_id=emsp_ref[1],
+        session_id=session_id,
+        status="ACTIVE",
+        document={"id": session_id},
+        start_date_time=moment,
+        last_updated_at=moment,
+    )
+
+
+def test_stop_session_is_routed_to_the_cpo_of_the_emsps_session(cpo, emsp, party_api):
+    store_session(("DE", "MSP"))
+    route = party_api.post(f"{CPO_COMMANDS}STOP_SESSION").respond(json=command_response())
+    body = {"response_url": EMSP_RESPONSE_URL, "session_id": "s1"}
+    response = emsp.client.post(f"{URL}STOP_SESSION", body, format="json")
+    assert response.json()["data"]["result"] == "ACCEPTED"
+    assert route.call_count == 1
+
+
+def test_another_emsps_session_cannot_be_stopped_by_open_routing(cpo, emsp, party_api):
+    store_session(("FR", "OTH"))
+    body = {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
+    response = emsp.client.post(f"{URL}STOP_SESSION", body, format="json")
+    assert response.json()["status_code"] == 2001
+    assert not party_api.calls
 
 
 def reserve_now(reservation_id="R-77", expiry="2099-01-01T12:00:00Z") -> dict:
