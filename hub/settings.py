@@ -187,6 +187,10 @@ DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
 DELIVERY_CLAIM_TIMEOUT = env_float("DELIVERY_CLAIM_TIMEOUT", 120.0)
 DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 30.0)
 
+# Every periodic task is an interval that needs no memory across restarts, so beat keeps its
+# schedule in memory: the default shelve file fails with "locking protocol" on Python 3.13
+# when beat runs embedded in a worker (-B).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-deliveries": {
         "task": "hub.tasks.sweep_deliveries",

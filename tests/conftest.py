@@ -7,7 +7,6 @@ import base64
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -126,9 +125,7 @@ class WorkerProcess:
             "--without-gossip",
         ]
         if self.beat:
-            # A schedule file per worker: two beats sharing one dbm file fail to lock it.
-            schedule = Path(tempfile.mkdtemp(prefix="hub-beat-")) / "schedule"
-            command += ["--beat", "--schedule", str(schedule)]
+            command += ["--beat"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         time.sleep(0.5)
         return self

@@ -42,8 +42,6 @@ class Command(BaseCommand):
                     "INFO",
                     "--concurrency",
                     "2",
-                    "--schedule",
-                    str(settings.VAR_DIR / "celerybeat-schedule"),
                 ]
             ),
             subprocess.Popen(
