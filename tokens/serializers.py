@@ -4,6 +4,7 @@ Every error names its field; the hub stores the pushed JSON itself."""
 
 from rest_framework import serializers
 
+from hub.ocpi_types import PROFILE_TYPE, TOKEN_TYPE
 from hub.serializers import (
     OPTIONAL,
     Boolean,
@@ -12,10 +13,8 @@ from hub.serializers import (
     Enum,
     String,
 )
-from locations.serializers import TOKEN_TYPE
 
 WHITELIST_TYPE = ["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]
-PROFILE_TYPE = ["CHEAP", "FAST", "GREEN", "REGULAR"]  # mod_sessions ProfileType
 DEFAULT_TYPE = "RFID"  # Spec: `type` parameter, "Default if omitted: RFID"
 
 
