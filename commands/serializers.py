@@ -11,6 +11,28 @@ from hub.serializers import OPTIONAL, CiString, DateTime, Enum, HttpURL, Integer
 from hub.types import parse_datetime
 from tokens.serializers import TokenSerializer
 
+COMMAND_RESULT_TYPE = [
+    "ACCEPTED",
+    "CANCELED_RESERVATION",
+    "EVSE_OCCUPIED",
+    "EVSE_INOPERATIVE",
+    "FAILED",
+    "NOT_SUPPORTED",
+    "REJECTED",
+    "TIMEOUT",
+    "UNKNOWN_RESERVATION",
+]
+COMMAND_RESPONSE_TYPE = ["NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION"]
+CHARGING_RATE_UNIT = ["W", "A"]
+CHARGING_PROFILE_RESPONSE_TYPE = [
+    "ACCEPTED",
+    "NOT_SUPPORTED",
+    "REJECTED",
+    "TOO_OFTEN",
+    "UNKNOWN_SESSION",
+]
+CHARGING_PROFILE_RESULT_TYPE = ["ACCEPTED", "REJECTED", "UNKNOWN"]
+
 
 class CancelReservationSerializer(serializers.Serializer):
     response_url = HttpURL()  # where the asynchronous result is to be POSTed
@@ -66,26 +88,14 @@ COMMAND_SERIALIZERS = {
 
 
 class CommandResultSerializer(serializers.Serializer):
-    result = Enum(
-        [
-            "ACCEPTED",
-            "CANCELED_RESERVATION",
-            "EVSE_OCCUPIED",
-            "EVSE_INOPERATIVE",
-            "FAILED",
-            "NOT_SUPPORTED",
-            "REJECTED",
-            "TIMEOUT",
-            "UNKNOWN_RESERVATION",
-        ]
-    )
+    result = Enum(COMMAND_RESULT_TYPE)
     message = DisplayTextSerializer(many=True, **OPTIONAL)
 
 
 class CommandResponseSerializer(serializers.Serializer):
     """The CPO's direct answer (relayed unchanged; described for the API documentation)."""
 
-    result = Enum(["NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION"])
+    result = Enum(COMMAND_RESPONSE_TYPE)
     timeout = serializers.IntegerField()
     message = DisplayTextSerializer(many=True, **OPTIONAL)
 
@@ -101,7 +111,7 @@ class ChargingProfilePeriodSerializer(serializers.Serializer):
 class ChargingProfileSerializer(serializers.Serializer):
     start_date_time = DateTime(**OPTIONAL)
     duration = Integer(**OPTIONAL)
-    charging_rate_unit = Enum(["W", "A"])
+    charging_rate_unit = Enum(CHARGING_RATE_UNIT)
     min_charging_rate = Number(**OPTIONAL)
     charging_profile_period = ChargingProfilePeriodSerializer(many=True, **OPTIONAL)
 
@@ -114,7 +124,7 @@ class SetChargingProfileSerializer(serializers.Serializer):
 class ChargingProfileResponseSerializer(serializers.Serializer):
     """The CPO's direct answer (relayed unchanged; described for the API documentation)."""
 
-    result = Enum(["ACCEPTED", "NOT_SUPPORTED", "REJECTED", "TOO_OFTEN", "UNKNOWN_SESSION"])
+    result = Enum(CHARGING_PROFILE_RESPONSE_TYPE)
     timeout = serializers.IntegerField()
 
 
@@ -136,17 +146,14 @@ class ActiveChargingProfileSerializer(serializers.Serializer):
     charging_profile = ChargingProfileSerializer()
 
 
-PROFILE_RESULT_TYPES = ["ACCEPTED", "REJECTED", "UNKNOWN"]
-
-
 class ChargingProfileResultSerializer(serializers.Serializer):
     """ChargingProfileResult and ClearProfileResult: just a result."""
 
-    result = Enum(PROFILE_RESULT_TYPES)
+    result = Enum(CHARGING_PROFILE_RESULT_TYPE)
 
 
 class ActiveChargingProfileResultSerializer(serializers.Serializer):
-    result = Enum(PROFILE_RESULT_TYPES)
+    result = Enum(CHARGING_PROFILE_RESULT_TYPE)
     profile = ActiveChargingProfileSerializer(**OPTIONAL)
 
 

@@ -85,6 +85,7 @@ SESSION_ONLY_DIMENSION_TYPE = [
     "POWER",
     "STATE_OF_CHARGE",
 ]
+SESSION_DIMENSION_TYPE = CDR_DIMENSION_TYPE + SESSION_ONLY_DIMENSION_TYPE
 CURRENCY = r"[A-Z]{3}"  # ISO 4217
 HOUR_MINUTE = r"([0-1][0-9]|2[0-3]):[0-5][0-9]"
 LATITUDE = r"-?[0-9]{1,2}\.[0-9]{5,7}"
@@ -150,7 +151,7 @@ class CdrTokenSerializer(serializers.Serializer):
 class SessionDimensionSerializer(serializers.Serializer):
     """CdrDimension as a Session carries it: the Session Only types are allowed."""
 
-    type = Enum(CDR_DIMENSION_TYPE + SESSION_ONLY_DIMENSION_TYPE)
+    type = Enum(SESSION_DIMENSION_TYPE)
     volume = Number()
 
 

@@ -1,13 +1,17 @@
 """Locations interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
+from hub.schema import PUSHED, envelope, pagination
 from hub.views import FunctionalView
 from locations.actions import KINDS, find_location, push_location, resolve
 from locations.models import Location
+from locations.serializers import ConnectorSerializer, EvseSerializer, LocationSerializer
 from parties.models import Role
 
 
@@ -22,6 +26,39 @@ def _stored_part(location: Location, segments: list[str]):
     return ocpi_response(found)
 
 
+def receiver_schema(kind: str, serializer):
+    """The receiver interface at one depth: the body is a Location, an EVSE or a Connector."""
+    name = kind.lower()
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"locations_receiver_get_{name}",
+            summary=f"The hub's copy of the CPO's own {kind} (with OCPI-to: the receiver's copy)",
+            responses=envelope(f"{kind}Envelope", serializer()),
+        ),
+        put=extend_schema(
+            operation_id=f"locations_receiver_put_{name}",
+            summary=f"Push a new or replaced {kind}; sent on to every eMSP (or to OCPI-to)",
+            request=serializer,
+            responses=PUSHED,
+        ),
+        patch=extend_schema(
+            operation_id=f"locations_receiver_patch_{name}",
+            summary=f"Update fields of a {kind} (last_updated required); sent on likewise",
+            request=serializer(partial=True),
+            responses=PUSHED,
+        ),
+    )
+
+
+def sender_schema(kind: str, serializer):
+    return extend_schema(
+        operation_id=f"locations_sender_get_{kind.lower()}",
+        summary=f"A {kind} of the CPO named in OCPI-to, or of the only CPO with this Location",
+        responses=envelope(f"{kind}Envelope", serializer()),
+    )
+
+
+@receiver_schema("Location", LocationSerializer)
 class LocationReceiverView(FunctionalView):
     """`{country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]`, the CPO's own."""
 
@@ -69,6 +106,12 @@ class LocationReceiverView(FunctionalView):
 class LocationListView(FunctionalView):
     """GET All via the hub: the stored Locations of every CPO (or of the one named in OCPI-to)."""
 
+    @extend_schema(
+        operation_id="locations_sender_list",
+        summary="The stored Locations of every CPO, or of the CPO named in OCPI-to (paginated)",
+        parameters=pagination(),
+        responses=envelope("LocationListEnvelope", LocationSerializer(many=True)),
+    )
     def get(self, request):
         locations = Location.objects.only("pk", "document")
         if self.to_ref is not None:
@@ -80,6 +123,31 @@ class LocationObjectView(FunctionalView):
     """`{location_id}[/{evse_uid}[/{connector_id}]]` of the CPO named in OCPI-to, or of the only
     CPO that has this Location id (open routing)."""
 
+    @sender_schema("Location", LocationSerializer)
     def get(self, request, location_id, evse_uid=None, connector_id=None):
         location = find_location(location_id, owner=self.to_ref)
         return _stored_part(location, _segments(location_id, evse_uid, connector_id))
+
+
+# The same views one and two levels down. Separate classes only so that each URL has its own
+# operation and body in the API schema.
+
+
+@receiver_schema("EVSE", EvseSerializer)
+class EvseReceiverView(LocationReceiverView):
+    pass
+
+
+@receiver_schema("Connector", ConnectorSerializer)
+class ConnectorReceiverView(LocationReceiverView):
+    pass
+
+
+@extend_schema_view(get=sender_schema("EVSE", EvseSerializer))
+class EvseObjectView(LocationObjectView):
+    pass
+
+
+@extend_schema_view(get=sender_schema("Connector", ConnectorSerializer))
+class ConnectorObjectView(LocationObjectView):
+    pass

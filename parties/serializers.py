@@ -5,14 +5,17 @@ import re
 from rest_framework import serializers
 
 from hub.ocpi_types import BusinessDetailsSerializer
-from hub.serializers import CiString, HttpURL, String
-from parties.models import Role
+from hub.serializers import CiString, DateTime, Enum, HttpURL, String
+from parties.models import ConnectionStatus, InterfaceRole, Role
 
+ROLE = Role.values
+INTERFACE_ROLE = InterfaceRole.values
+CONNECTION_STATUS = ConnectionStatus.values
 TOKEN = re.compile(r"[\x21-\x7e]+")  # spec: printable non-whitespace ASCII
 
 
 class CredentialsRoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(Role.choices)
+    role = Enum(ROLE)
     business_details = BusinessDetailsSerializer()
     party_id = CiString(3)
     country_code = CiString(2)
@@ -45,6 +48,33 @@ class CredentialsSerializer(serializers.Serializer):
                 )
             seen[key] = index
         return roles
+
+
+# For the API documentation: what the hub answers.
+
+
+class VersionSerializer(serializers.Serializer):
+    version = String(5)
+    url = HttpURL()
+
+
+class EndpointSerializer(serializers.Serializer):
+    identifier = String(32)
+    role = Enum(INTERFACE_ROLE)
+    url = HttpURL()
+
+
+class VersionDetailsSerializer(serializers.Serializer):
+    version = String(5)
+    endpoints = EndpointSerializer(many=True)
+
+
+class ClientInfoSerializer(serializers.Serializer):
+    party_id = CiString(3)
+    country_code = CiString(2)
+    role = Enum(ROLE)
+    status = Enum(CONNECTION_STATUS)
+    last_updated = DateTime()
 
 
 def validate_credentials(data) -> dict:

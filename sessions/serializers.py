@@ -54,6 +54,16 @@ class ChargingPreferencesSerializer(serializers.Serializer):
     discharge_allowed = Boolean(**OPTIONAL)
 
 
+# The CPO's answer to ChargingPreferences (relayed unchanged; for the API documentation).
+CHARGING_PREFERENCES_RESPONSE = [
+    "ACCEPTED",
+    "DEPARTURE_REQUIRED",
+    "ENERGY_NEED_REQUIRED",
+    "NOT_POSSIBLE",
+    "PROFILE_TYPE_NOT_SUPPORTED",
+]
+
+
 def validate(serializer_class, data) -> dict:
     """Check `data`; ValidationError names the field."""
     serializer_class(data=data).is_valid(raise_exception=True)
