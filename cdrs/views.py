@@ -9,7 +9,7 @@ from cdrs.serializers import CdrSerializer
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.responses import ocpi_response
-from hub.schema import EMPTY, envelope, pagination
+from hub.schema import EMPTY, get_list, get_object
 from hub.views import FunctionalView
 from parties.models import Role
 from sessions.views import requesting_parties
@@ -47,10 +47,10 @@ class CdrCopyView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
-    @extend_schema(
-        operation_id="cdrs_receiver_get",
-        summary="The hub's copy of a CDR, at the URL the POST answered in `Location`",
-        responses=envelope("CdrEnvelope", CdrSerializer()),
+    @get_object(
+        "cdrs_receiver_get",
+        "The hub's copy of a CDR, at the URL the POST answered in `Location`",
+        CdrSerializer,
     )
     def get(self, request, cdr_uid):
         cdr = Cdr.objects.visible_to(
@@ -65,11 +65,10 @@ class CdrCopyView(FunctionalView):
 class CdrListView(FunctionalView):
     """GET list: the requester's own CDRs (eMSP: those for it; CPO: those it owns)."""
 
-    @extend_schema(
-        operation_id="cdrs_sender_list",
-        summary="The requester's own CDRs (eMSP: those for it; CPO: those it posted), paginated",
-        parameters=pagination(),
-        responses=envelope("CdrListEnvelope", CdrSerializer(many=True)),
+    @get_list(
+        "cdrs_sender_list",
+        "The requester's own CDRs (eMSP: those for it; CPO: those it posted), paginated",
+        CdrSerializer,
     )
     def get(self, request):
         cdrs = Cdr.objects.visible_to(requesting_parties(self)).only("pk", "document")

@@ -8,7 +8,7 @@ responses=, parameters=)`; what all OCPI requests share is added here, once.
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 
 from hub.ocpi_types import TOKEN_TYPE
@@ -92,6 +92,41 @@ def pagination(date_from_required: bool = False) -> list[OpenApiParameter]:
 TOKEN_TYPE_QUERY = query(
     "type", str, "The TokenType of the token_uid (default RFID).", enum=TOKEN_TYPE
 )
+
+
+def data_envelope(serializer_class: type[serializers.Serializer], many: bool = False):
+    """The envelope around one object (or a list) of this class: `TariffEnvelope`..."""
+    name = serializer_class.__name__.removesuffix("Serializer") + ("List" if many else "")
+    return envelope(f"{name}Envelope", serializer_class(many=many))
+
+
+def get_object(operation_id: str, summary: str, serializer_class, parameters=()):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=list(parameters),
+        responses=data_envelope(serializer_class),
+    )
+
+
+def get_list(operation_id: str, summary: str, serializer_class, date_from_required=False):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=pagination(date_from_required),
+        responses=data_envelope(serializer_class, many=True),
+    )
+
+
+def push(operation_id: str, summary: str, serializer_class, partial=False, parameters=()):
+    """PUT or PATCH (partial) of a client-owned object: answered with the envelope only."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=list(parameters),
+        request=serializer_class(partial=True) if partial else serializer_class,
+        responses=PUSHED,
+    )
 
 
 class OCPIAutoSchema(AutoSchema):

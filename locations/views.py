@@ -1,13 +1,13 @@
 """Locations interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
-from hub.schema import PUSHED, envelope, pagination
+from hub.schema import get_list, get_object, push
 from hub.views import FunctionalView
 from locations.actions import KINDS, find_location, push_location, resolve
 from locations.models import Location
@@ -30,31 +30,30 @@ def receiver_schema(kind: str, serializer):
     """The receiver interface at one depth: the body is a Location, an EVSE or a Connector."""
     name = kind.lower()
     return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"locations_receiver_get_{name}",
-            summary=f"The hub's copy of the CPO's own {kind} (with OCPI-to: the receiver's copy)",
-            responses=envelope(f"{kind}Envelope", serializer()),
+        get=get_object(
+            f"locations_receiver_get_{name}",
+            f"The hub's copy of the CPO's own {kind} (with OCPI-to: the receiver's copy)",
+            serializer,
         ),
-        put=extend_schema(
-            operation_id=f"locations_receiver_put_{name}",
-            summary=f"Push a new or replaced {kind}; sent on to every eMSP (or to OCPI-to)",
-            request=serializer,
-            responses=PUSHED,
+        put=push(
+            f"locations_receiver_put_{name}",
+            f"Push a new or replaced {kind}; sent on to every eMSP (or to OCPI-to)",
+            serializer,
         ),
-        patch=extend_schema(
-            operation_id=f"locations_receiver_patch_{name}",
-            summary=f"Update fields of a {kind} (last_updated required); sent on likewise",
-            request=serializer(partial=True),
-            responses=PUSHED,
+        patch=push(
+            f"locations_receiver_patch_{name}",
+            f"Update fields of a {kind} (last_updated required); sent on likewise",
+            serializer,
+            partial=True,
         ),
     )
 
 
 def sender_schema(kind: str, serializer):
-    return extend_schema(
-        operation_id=f"locations_sender_get_{kind.lower()}",
-        summary=f"A {kind} of the CPO named in OCPI-to, or of the only CPO with this Location",
-        responses=envelope(f"{kind}Envelope", serializer()),
+    return get_object(
+        f"locations_sender_get_{kind.lower()}",
+        f"A {kind} of the CPO named in OCPI-to, or of the only CPO with this Location",
+        serializer,
     )
 
 
@@ -106,11 +105,10 @@ class LocationReceiverView(FunctionalView):
 class LocationListView(FunctionalView):
     """GET All via the hub: the stored Locations of every CPO (or of the one named in OCPI-to)."""
 
-    @extend_schema(
-        operation_id="locations_sender_list",
-        summary="The stored Locations of every CPO, or of the CPO named in OCPI-to (paginated)",
-        parameters=pagination(),
-        responses=envelope("LocationListEnvelope", LocationSerializer(many=True)),
+    @get_list(
+        "locations_sender_list",
+        "The stored Locations of every CPO, or of the CPO named in OCPI-to (paginated)",
+        LocationSerializer,
     )
     def get(self, request):
         locations = Location.objects.only("pk", "document")

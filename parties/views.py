@@ -7,7 +7,7 @@ from hub.authentication import AnyPlatformToken
 from hub.endpoints import VERSION, version_details_url
 from hub.pagination import paginated_response
 from hub.responses import ocpi_response
-from hub.schema import EMPTY, envelope, pagination
+from hub.schema import EMPTY, data_envelope, get_list
 from hub.views import OCPIView
 from parties.actions import accept_credentials, hub_credentials, unregister_platform
 from parties.discovery import RegistrationError
@@ -20,7 +20,7 @@ from parties.serializers import (
     validate_credentials,
 )
 
-CREDENTIALS = envelope("CredentialsEnvelope", CredentialsSerializer())
+CREDENTIALS = data_envelope(CredentialsSerializer)
 
 
 class VersionsView(OCPIView):
@@ -31,7 +31,7 @@ class VersionsView(OCPIView):
     @extend_schema(
         operation_id="versions_get",
         summary="OCPI versions",
-        responses=envelope("VersionsEnvelope", VersionSerializer(many=True)),
+        responses=data_envelope(VersionSerializer, many=True),
     )
     def get(self, request):
         return ocpi_response([{"version": VERSION, "url": version_details_url()}])
@@ -45,7 +45,7 @@ class VersionDetailsView(OCPIView):
     @extend_schema(
         operation_id="version_details_get",
         summary="Endpoints of OCPI 2.2.1",
-        responses=envelope("VersionDetailsEnvelope", VersionDetailsSerializer()),
+        responses=data_envelope(VersionDetailsSerializer),
     )
     def get(self, request):
         from hub.urls import OCPI_ENDPOINTS
@@ -123,11 +123,10 @@ class CredentialsView(OCPIView):
 class HubClientInfoView(OCPIView):
     """The hub's hubclientinfo sender interface: ClientInfo of the parties a platform can reach."""
 
-    @extend_schema(
-        operation_id="hubclientinfo_sender_list",
-        summary="ClientInfo of the other parties connected to the hub (paginated)",
-        parameters=pagination(),
-        responses=envelope("ClientInfoListEnvelope", ClientInfoSerializer(many=True)),
+    @get_list(
+        "hubclientinfo_sender_list",
+        "ClientInfo of the other parties connected to the hub (paginated)",
+        ClientInfoSerializer,
     )
     def get(self, request):
         parties = Party.objects.select_related("platform").exclude(platform=self.platform)

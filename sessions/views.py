@@ -12,7 +12,7 @@ from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
-from hub.schema import PUSHED, envelope, pagination
+from hub.schema import envelope, get_list, get_object, push
 from hub.status import UNKNOWN_RECEIVER
 from hub.views import FunctionalView
 from parties.models import Role
@@ -25,8 +25,6 @@ from sessions.serializers import (
     validate,
 )
 
-SESSION = envelope("SessionEnvelope", SessionSerializer())
-
 
 def requesting_parties(view: FunctionalView) -> list:
     """The OCPI-from party, or without it every party of the calling platform."""
@@ -38,10 +36,10 @@ class SessionReceiverView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
-    @extend_schema(
-        operation_id="sessions_receiver_get",
-        summary="The hub's copy of the CPO's own Session (with OCPI-to: the eMSP's copy)",
-        responses=SESSION,
+    @get_object(
+        "sessions_receiver_get",
+        "The hub's copy of the CPO's own Session (with OCPI-to: the eMSP's copy)",
+        SessionSerializer,
     )
     def get(self, request, country_code, party_id, session_id):
         owner = self.owned_object(country_code, party_id)
@@ -60,20 +58,19 @@ class SessionReceiverView(FunctionalView):
             raise not_found(f"Unknown Session {session_id}")
         return ocpi_response(session.document)
 
-    @extend_schema(
-        operation_id="sessions_receiver_put",
-        summary="Push a new or replaced Session; sent on to the eMSP of its token",
-        request=SessionSerializer,
-        responses=PUSHED,
+    @push(
+        "sessions_receiver_put",
+        "Push a new or replaced Session; sent on to the eMSP of its token",
+        SessionSerializer,
     )
     def put(self, request, **kwargs):
         return self._push(request, "PUT", **kwargs)
 
-    @extend_schema(
-        operation_id="sessions_receiver_patch",
-        summary="Update fields of a Session (charging_periods are appended); sent on likewise",
-        request=SessionSerializer(partial=True),
-        responses=PUSHED,
+    @push(
+        "sessions_receiver_patch",
+        "Update fields of a Session (charging_periods are appended); sent on likewise",
+        SessionSerializer,
+        partial=True,
     )
     def patch(self, request, **kwargs):
         return self._push(request, "PATCH", **kwargs)
@@ -96,11 +93,11 @@ class SessionReceiverView(FunctionalView):
 class SessionListView(FunctionalView):
     """GET list (date_from required): the requester's own Sessions only."""
 
-    @extend_schema(
-        operation_id="sessions_sender_list",
-        summary="The requesting eMSP's own Sessions (paginated; date_from required)",
-        parameters=pagination(date_from_required=True),
-        responses=envelope("SessionListEnvelope", SessionSerializer(many=True)),
+    @get_list(
+        "sessions_sender_list",
+        "The requesting eMSP's own Sessions (paginated; date_from required)",
+        SessionSerializer,
+        date_from_required=True,
     )
     def get(self, request):
         sessions = Session.objects.visible_to(requesting_parties(self)).only("pk", "document")

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
-from hub.schema import EMPTY, PUSHED, envelope, pagination
+from hub.schema import EMPTY, get_list, get_object, push
 from hub.views import FunctionalView
 from parties.models import Role
 from tariffs.actions import delete_tariff, find_tariff, put_tariff
@@ -20,10 +20,10 @@ class TariffReceiverView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
-    @extend_schema(
-        operation_id="tariffs_receiver_get",
-        summary="The hub's copy of the CPO's own Tariff (with OCPI-to: the receiver's copy)",
-        responses=envelope("TariffEnvelope", TariffSerializer()),
+    @get_object(
+        "tariffs_receiver_get",
+        "The hub's copy of the CPO's own Tariff (with OCPI-to: the receiver's copy)",
+        TariffSerializer,
     )
     def get(self, request, country_code, party_id, tariff_id):
         owner = self.owned_object(country_code, party_id)
@@ -39,11 +39,10 @@ class TariffReceiverView(FunctionalView):
             )
         return ocpi_response(find_tariff(owner, tariff_id).document)
 
-    @extend_schema(
-        operation_id="tariffs_receiver_put",
-        summary="Push a new or replaced Tariff; sent on to every eMSP (or to OCPI-to)",
-        request=TariffSerializer,
-        responses=PUSHED,
+    @push(
+        "tariffs_receiver_put",
+        "Push a new or replaced Tariff; sent on to every eMSP (or to OCPI-to)",
+        TariffSerializer,
     )
     def put(self, request, country_code, party_id, tariff_id):
         body = request._request.body  # before DRF parses it: forwarded byte for byte
@@ -75,11 +74,10 @@ class TariffReceiverView(FunctionalView):
 class TariffListView(FunctionalView):
     """GET All via the hub: the stored Tariffs of every CPO (or of the one named in OCPI-to)."""
 
-    @extend_schema(
-        operation_id="tariffs_sender_list",
-        summary="The stored Tariffs of every CPO, or of the CPO named in OCPI-to (paginated)",
-        parameters=pagination(),
-        responses=envelope("TariffListEnvelope", TariffSerializer(many=True)),
+    @get_list(
+        "tariffs_sender_list",
+        "The stored Tariffs of every CPO, or of the CPO named in OCPI-to (paginated)",
+        TariffSerializer,
     )
     def get(self, request):
         tariffs = Tariff.objects.only("pk", "document")

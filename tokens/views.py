@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
-from hub.schema import PUSHED, TOKEN_TYPE_QUERY, envelope, pagination
+from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
 from hub.views import FunctionalView
 from parties.models import Role
 from tokens.actions import find_token, push_token, token_owner
@@ -26,11 +26,11 @@ class TokenReceiverView(FunctionalView):
 
     sender_roles = (Role.EMSP,)
 
-    @extend_schema(
-        operation_id="tokens_receiver_get",
-        summary="The hub's copy of the eMSP's own Token (with OCPI-to: that CPO's copy)",
+    @get_object(
+        "tokens_receiver_get",
+        "The hub's copy of the eMSP's own Token (with OCPI-to: that CPO's copy)",
+        TokenSerializer,
         parameters=[TOKEN_TYPE_QUERY],
-        responses=envelope("TokenEnvelope", TokenSerializer()),
     )
     def get(self, request, country_code, party_id, token_uid):
         owner = self.owned_object(country_code, party_id)
@@ -48,22 +48,21 @@ class TokenReceiverView(FunctionalView):
             )
         return ocpi_response(find_token(owner, token_uid, token_type).document)
 
-    @extend_schema(
-        operation_id="tokens_receiver_put",
-        summary="Push a new or replaced Token; sent on to every CPO (or to OCPI-to)",
+    @push(
+        "tokens_receiver_put",
+        "Push a new or replaced Token; sent on to every CPO (or to OCPI-to)",
+        TokenSerializer,
         parameters=[TOKEN_TYPE_QUERY],
-        request=TokenSerializer,
-        responses=PUSHED,
     )
     def put(self, request, **kwargs):
         return self._push(request, "PUT", **kwargs)
 
-    @extend_schema(
-        operation_id="tokens_receiver_patch",
-        summary="Update fields of a Token (last_updated required); sent on likewise",
+    @push(
+        "tokens_receiver_patch",
+        "Update fields of a Token (last_updated required); sent on likewise",
+        TokenSerializer,
+        partial=True,
         parameters=[TOKEN_TYPE_QUERY],
-        request=TokenSerializer(partial=True),
-        responses=PUSHED,
     )
     def patch(self, request, **kwargs):
         return self._push(request, "PATCH", **kwargs)
@@ -87,11 +86,10 @@ class TokenListView(FunctionalView):
     """GET All via the hub: for a CPO the Tokens of every eMSP shared with it; for an eMSP its
     own (OCPI-to naming an eMSP narrows to that eMSP's Tokens)."""
 
-    @extend_schema(
-        operation_id="tokens_sender_list",
-        summary="For a CPO the Tokens of every eMSP, for an eMSP its own (paginated)",
-        parameters=pagination(),
-        responses=envelope("TokenListEnvelope", TokenSerializer(many=True)),
+    @get_list(
+        "tokens_sender_list",
+        "For a CPO the Tokens of every eMSP, for an eMSP its own (paginated)",
+        TokenSerializer,
     )
     def get(self, request):
         parties = [self.sender_party()] if self.from_ref else self.platform.party_list()
@@ -112,7 +110,7 @@ class TokenAuthorizeView(FunctionalView):
         summary="Real-time authorization, relayed to the Token's eMSP and answered unchanged",
         parameters=[TOKEN_TYPE_QUERY],
         request=LocationReferencesSerializer,
-        responses=envelope("AuthorizationInfoEnvelope", AuthorizationInfoSerializer()),
+        responses=data_envelope(AuthorizationInfoSerializer),
     )
     def post(self, request, token_uid):
         body = request._request.body or None  # forwarded unchanged
