@@ -35,7 +35,7 @@ format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 schema: install
-	$(BIN)/python manage.py spectacular --file docs/openapi.yaml
+	$(BIN)/python manage.py spectacular --fail-on-warn --validate --file docs/openapi.yaml
 
 clean:
 	rm -rf $(VENV) var

@@ -1,10 +1,26 @@
-"""Validation of CDRs and of the classes Sessions share with them (mod_cdrs: Data types).
+"""Validation of CDRs (mod_cdrs: Object description, Data types).
+
+The classes Sessions share with CDRs (CdrToken, ChargingPeriod) are in hub.ocpi_types.
 
 Every error names its field; the stored copy is the pushed JSON itself, not serializer output.
 """
 
 from rest_framework import serializers
 
+from hub.ocpi_types import (
+    AUTH_METHOD,
+    CDR_DIMENSION_TYPE,
+    CONNECTOR_FORMAT,
+    CONNECTOR_TYPE,
+    CURRENCY,
+    POWER_TYPE,
+    SESSION_ONLY_DIMENSION_TYPE,
+    CdrTokenSerializer,
+    GeoLocationSerializer,
+    PriceSerializer,
+    SessionChargingPeriodSerializer,
+    SessionDimensionSerializer,
+)
 from hub.serializers import (
     OPTIONAL,
     Boolean,
@@ -14,63 +30,22 @@ from hub.serializers import (
     Integer,
     Number,
     Pattern,
-    PriceSerializer,
     String,
-)
-from locations.serializers import (
-    CONNECTOR_FORMAT,
-    CONNECTOR_TYPE,
-    POWER_TYPE,
-    TOKEN_TYPE,
-    GeoLocationSerializer,
 )
 from tariffs.serializers import TariffSerializer
 
-AUTH_METHOD = ["AUTH_REQUEST", "COMMAND", "WHITELIST"]
-# "Session Only" dimensions: they SHALL NOT appear in CDRs.
-SESSION_ONLY_DIMENSIONS = ["CURRENT", "ENERGY_EXPORT", "ENERGY_IMPORT", "POWER", "STATE_OF_CHARGE"]
-CDR_DIMENSIONS = [
-    "ENERGY",
-    "MAX_CURRENT",
-    "MIN_CURRENT",
-    "MAX_POWER",
-    "MIN_POWER",
-    "PARKING_TIME",
-    "RESERVATION_TIME",
-    "TIME",
-]
-CURRENCY = r"[A-Z]{3}"  # ISO 4217
 NON_CREDIT_ID_LENGTH = 36
 
 
-class CdrTokenSerializer(serializers.Serializer):
-    country_code = CiString(2)
-    party_id = CiString(3)
-    uid = CiString(36)
-    type = Enum(TOKEN_TYPE)
-    contract_id = CiString(36)
-
-
-class SessionDimensionSerializer(serializers.Serializer):
-    type = Enum(CDR_DIMENSIONS + SESSION_ONLY_DIMENSIONS)
-    volume = Number()
-
-
 class CdrDimensionSerializer(SessionDimensionSerializer):
-    type = Enum(CDR_DIMENSIONS)
+    type = Enum(CDR_DIMENSION_TYPE)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and data.get("type") in SESSION_ONLY_DIMENSIONS:
+        if isinstance(data, dict) and data.get("type") in SESSION_ONLY_DIMENSION_TYPE:
             raise serializers.ValidationError(
                 {"type": f"{data['type']} is only allowed in Sessions, not in CDRs."}
             )
         return super().to_internal_value(data)
-
-
-class SessionChargingPeriodSerializer(serializers.Serializer):
-    start_date_time = DateTime()
-    dimensions = SessionDimensionSerializer(many=True, allow_empty=False)
-    tariff_id = CiString(36, **OPTIONAL)
 
 
 class CdrChargingPeriodSerializer(SessionChargingPeriodSerializer):

@@ -1,11 +1,15 @@
 """CDRs interfaces of the hub: receiver (CPOs POST, read the hub's copy) and sender (eMSPs
 pull their own). CDRs are private to the eMSP they are for (HUB-RULES §3.0)."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+
 from cdrs.actions import hub_location, post_cdr
 from cdrs.models import Cdr
+from cdrs.serializers import CdrSerializer
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.responses import ocpi_response
+from hub.schema import EMPTY, get_list, get_object
 from hub.views import FunctionalView
 from parties.models import Role
 from sessions.views import requesting_parties
@@ -16,6 +20,14 @@ class CdrReceiverView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @extend_schema(
+        operation_id="cdrs_receiver_post",
+        summary="Post a new CDR; delivered to the eMSP of its token, retried until it answers",
+        request=CdrSerializer,
+        responses={
+            201: OpenApiResponse(EMPTY, description="`Location` header: the hub's copy of the CDR")
+        },
+    )
     def post(self, request):
         body = request._request.body  # before DRF parses it: forwarded byte for byte
         cpos = [party for party in requesting_parties(self) if party.role == Role.CPO]
@@ -35,6 +47,11 @@ class CdrCopyView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @get_object(
+        "cdrs_receiver_get",
+        "The hub's copy of a CDR, at the URL the POST answered in `Location`",
+        CdrSerializer,
+    )
     def get(self, request, cdr_uid):
         cdr = Cdr.objects.visible_to(
             [party for party in requesting_parties(self) if party.role == Role.CPO]
@@ -48,6 +65,11 @@ class CdrCopyView(FunctionalView):
 class CdrListView(FunctionalView):
     """GET list: the requester's own CDRs (eMSP: those for it; CPO: those it owns)."""
 
+    @get_list(
+        "cdrs_sender_list",
+        "The requester's own CDRs (eMSP: those for it; CPO: those it posted), paginated",
+        CdrSerializer,
+    )
     def get(self, request):
         cdrs = Cdr.objects.visible_to(requesting_parties(self)).only("pk", "document")
         if self.to_ref is not None:

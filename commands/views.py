@@ -16,7 +16,7 @@ from hub.exceptions import invalid, not_found
 from hub.proxy import relay
 from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
-from hub.schema import envelope
+from hub.schema import EMPTY, envelope
 from hub.views import FunctionalView
 from parties.models import Party, Role
 
@@ -45,7 +45,6 @@ from .serializers import (
 
 COMMAND_RESPONSE = envelope("CommandResponseEnvelope", CommandResponseSerializer())
 PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileResponseSerializer())
-NO_DATA = envelope("EmptyEnvelope")
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -90,6 +89,7 @@ class CommandReceiverView(FunctionalView):
     sender_roles = (Role.EMSP,)
 
     @extend_schema(
+        operation_id="commands_receiver_post",
         summary="Send a command to a CPO (response_url is replaced by a hub URL)",
         request=PolymorphicProxySerializer(
             "Command",
@@ -137,9 +137,10 @@ class CommandResultView(FunctionalView):
     sender_roles = (Role.CPO,)
 
     @extend_schema(
+        operation_id="commands_sender_post_result",
         summary="A CPO's CommandResult, relayed to the eMSP's original response_url",
         request=CommandResultSerializer,
-        responses=NO_DATA,
+        responses=EMPTY,
     )
     def post(self, request, command_id):
         entry = find_command(self.platform, Module.COMMANDS, command_id)
@@ -154,6 +155,7 @@ class ChargingProfileReceiverView(FunctionalView):
     sender_roles = routing.PROFILE_SENDER_ROLES
 
     @extend_schema(
+        operation_id="chargingprofiles_receiver_get",
         summary="Request the ActiveChargingProfile of a session from its CPO",
         parameters=[ActiveChargingProfileRequestSerializer],
         responses=PROFILE_RESPONSE,
@@ -165,6 +167,7 @@ class ChargingProfileReceiverView(FunctionalView):
         )
 
     @extend_schema(
+        operation_id="chargingprofiles_receiver_put",
         summary="Set a charging profile on a session at its CPO",
         request=SetChargingProfileSerializer,
         responses=PROFILE_RESPONSE,
@@ -174,6 +177,7 @@ class ChargingProfileReceiverView(FunctionalView):
         return self.forward(session_id, CommandType.SET_CHARGING_PROFILE, "PUT", request.data)
 
     @extend_schema(
+        operation_id="chargingprofiles_receiver_delete",
         summary="Clear the charging profile of a session at its CPO",
         parameters=[ClearProfileRequestSerializer],
         responses=PROFILE_RESPONSE,
@@ -220,6 +224,7 @@ class ChargingProfileSenderView(FunctionalView):
     sender_roles = (Role.CPO,)
 
     @extend_schema(
+        operation_id="chargingprofiles_sender_post_result",
         summary="A CPO's ChargingProfileResult, ClearProfileResult or "
         "ActiveChargingProfileResult, relayed to the original response_url",
         request=PolymorphicProxySerializer(
@@ -227,7 +232,7 @@ class ChargingProfileSenderView(FunctionalView):
             [ChargingProfileResultSerializer(), ActiveChargingProfileResultSerializer()],
             resource_type_field_name=None,
         ),
-        responses=NO_DATA,
+        responses=EMPTY,
     )
     def post(self, request, reference):
         entry = find_command(self.platform, Module.CHARGINGPROFILES, reference)
@@ -236,9 +241,10 @@ class ChargingProfileSenderView(FunctionalView):
         return relay_without_data(reply, entry.requester, entry.cpo)
 
     @extend_schema(
+        operation_id="chargingprofiles_sender_put",
         summary="A CPO's ActiveChargingProfile update, routed to the party that set a profile",
         request=ActiveChargingProfileSerializer,
-        responses=NO_DATA,
+        responses=EMPTY,
     )
     def put(self, request, reference):
         session_id = reference

@@ -6,14 +6,17 @@ DateTime strings included), so `to_internal_value` only checks: JSON types are n
 """
 
 import re
+from urllib.parse import urlsplit
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hub.types import PRINTABLE_ASCII, parse_datetime
 
 
 class String(serializers.CharField):
-    """string(n): a JSON string of at most n characters."""
+    """string(n): a JSON string of at most n characters, without CR, LF or TAB."""
 
     def __init__(self, max_length: int, **kwargs):
         kwargs.setdefault("allow_blank", True)
@@ -22,7 +25,10 @@ class String(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        if any(char in value for char in "\r\n\t"):
+            raise serializers.ValidationError("Must not contain CR, LF or TAB.")
+        return value
 
 
 class CiString(String):
@@ -60,6 +66,19 @@ class URL(String):
         super().__init__(255, allow_blank=False, **kwargs)
 
 
+class HttpURL(URL):
+    """A URL the hub itself calls (versions URL, response_url): absolute http(s).
+    Hosts without a dot are allowed (peers inside one network)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            raise serializers.ValidationError("Enter a valid absolute http(s) URL.")
+        return value
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
 class DateTime(serializers.Field):
     """OCPI DateTime, kept as the original string (the hub never rewrites last_updated)."""
 
@@ -108,11 +127,6 @@ class Enum(serializers.ChoiceField):
 OPTIONAL = {"required": False, "allow_null": True}
 
 
-class DisplayTextSerializer(serializers.Serializer):
-    language = String(2, allow_blank=False)
-    text = String(512)
-
-
-class PriceSerializer(serializers.Serializer):
-    excl_vat = Number()
-    incl_vat = Number(**OPTIONAL)
+def enum_list(choices):
+    """A `*` list of enum values."""
+    return serializers.ListField(child=Enum(choices), **OPTIONAL)

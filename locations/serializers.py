@@ -5,18 +5,29 @@ Every error names its field; the stored copy is the pushed JSON itself, not seri
 
 from rest_framework import serializers
 
+from hub.ocpi_types import (
+    CONNECTOR_FORMAT,
+    CONNECTOR_TYPE,
+    HOUR_MINUTE,
+    POWER_TYPE,
+    TOKEN_TYPE,
+    BusinessDetailsSerializer,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    GeoLocationSerializer,
+    ImageSerializer,
+)
 from hub.serializers import (
     OPTIONAL,
     URL,
     Boolean,
     CiString,
     DateTime,
-    DisplayTextSerializer,
     Enum,
     Integer,
-    Number,
     Pattern,
     String,
+    enum_list,
 )
 
 STATUS = [
@@ -45,37 +56,6 @@ CAPABILITY = [
     "TOKEN_GROUP_CAPABLE",
     "UNLOCK_CAPABLE",
 ]
-# Spec: mixed case (IEC_60309_2_single_16); enums are case-sensitive.
-CONNECTOR_TYPE = [
-    "CHADEMO",
-    "CHAOJI",
-    *(f"DOMESTIC_{letter}" for letter in "ABCDEFGHIJKLMNO"),
-    "GBT_AC",
-    "GBT_DC",
-    "IEC_60309_2_single_16",
-    "IEC_60309_2_three_16",
-    "IEC_60309_2_three_32",
-    "IEC_60309_2_three_64",
-    "IEC_62196_T1",
-    "IEC_62196_T1_COMBO",
-    "IEC_62196_T2",
-    "IEC_62196_T2_COMBO",
-    "IEC_62196_T3A",
-    "IEC_62196_T3C",
-    "NEMA_5_20",
-    "NEMA_6_30",
-    "NEMA_6_50",
-    "NEMA_10_30",
-    "NEMA_10_50",
-    "NEMA_14_30",
-    "NEMA_14_50",
-    "PANTOGRAPH_BOTTOM_UP",
-    "PANTOGRAPH_TOP_DOWN",
-    "TESLA_R",
-    "TESLA_S",
-]
-CONNECTOR_FORMAT = ["SOCKET", "CABLE"]
-POWER_TYPE = ["AC_1_PHASE", "AC_2_PHASE", "AC_2_PHASE_SPLIT", "AC_3_PHASE", "DC"]
 PARKING_TYPE = [
     "ALONG_MOTORWAY",
     "PARKING_GARAGE",
@@ -107,50 +87,10 @@ FACILITY = [
     "FUEL_STATION",
     "WIFI",
 ]
-IMAGE_CATEGORY = ["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
-ENERGY_SOURCE = [
-    "NUCLEAR",
-    "GENERAL_FOSSIL",
-    "COAL",
-    "GAS",
-    "GENERAL_GREEN",
-    "SOLAR",
-    "WIND",
-    "WATER",
-]
-ENVIRONMENTAL_IMPACT = ["NUCLEAR_WASTE", "CARBON_DIOXIDE"]
-TOKEN_TYPE = ["AD_HOC_USER", "APP_USER", "OTHER", "RFID"]
-LATITUDE = r"-?[0-9]{1,2}\.[0-9]{5,7}"
-LONGITUDE = r"-?[0-9]{1,3}\.[0-9]{5,7}"
-HOUR_MINUTE = r"([0-1][0-9]|2[0-3]):[0-5][0-9]"
-
-
-def enum_list(choices):
-    return serializers.ListField(child=Enum(choices), **OPTIONAL)
-
-
-class GeoLocationSerializer(serializers.Serializer):
-    latitude = Pattern(10, LATITUDE)
-    longitude = Pattern(11, LONGITUDE)
 
 
 class AdditionalGeoLocationSerializer(GeoLocationSerializer):
     name = DisplayTextSerializer(**OPTIONAL)
-
-
-class ImageSerializer(serializers.Serializer):
-    url = URL()
-    thumbnail = URL(**OPTIONAL)
-    category = Enum(IMAGE_CATEGORY)
-    type = CiString(4)
-    width = Integer(min_value=0, max_value=99999, **OPTIONAL)
-    height = Integer(min_value=0, max_value=99999, **OPTIONAL)
-
-
-class BusinessDetailsSerializer(serializers.Serializer):
-    name = String(100, allow_blank=False)
-    website = URL(**OPTIONAL)
-    logo = ImageSerializer(**OPTIONAL)
 
 
 class PublishTokenTypeSerializer(serializers.Serializer):
@@ -193,24 +133,6 @@ class HoursSerializer(serializers.Serializer):
                 {"regular_hours": "At least one entry is required when twentyfourseven is false."}
             )
         return attrs
-
-
-class EnergySourceSerializer(serializers.Serializer):
-    source = Enum(ENERGY_SOURCE)
-    percentage = Number(min_value=0, max_value=100)
-
-
-class EnvironmentalImpactSerializer(serializers.Serializer):
-    category = Enum(ENVIRONMENTAL_IMPACT)
-    amount = Number(min_value=0)
-
-
-class EnergyMixSerializer(serializers.Serializer):
-    is_green_energy = Boolean()
-    energy_sources = EnergySourceSerializer(many=True, **OPTIONAL)
-    environ_impact = EnvironmentalImpactSerializer(many=True, **OPTIONAL)
-    supplier_name = String(64, **OPTIONAL)
-    energy_product_name = String(64, **OPTIONAL)
 
 
 class StatusScheduleSerializer(serializers.Serializer):

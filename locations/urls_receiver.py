@@ -1,11 +1,10 @@
 from django.urls import path
 
-from locations.views import LocationReceiverView
+from locations.views import ConnectorReceiverView, EvseReceiverView, LocationReceiverView
 
-view = LocationReceiverView.as_view()
 OBJECT = "/<str:country_code>/<str:party_id>/<str:location_id>"
 urlpatterns = [
-    path(OBJECT, view),
-    path(f"{OBJECT}/<str:evse_uid>", view),
-    path(f"{OBJECT}/<str:evse_uid>/<str:connector_id>", view),
+    path(OBJECT, LocationReceiverView.as_view()),
+    path(f"{OBJECT}/<str:evse_uid>", EvseReceiverView.as_view()),
+    path(f"{OBJECT}/<str:evse_uid>/<str:connector_id>", ConnectorReceiverView.as_view()),
 ]

@@ -1,11 +1,15 @@
 from django.urls import path
 
-from locations.views import LocationListView, LocationObjectView
+from locations.views import (
+    ConnectorObjectView,
+    EvseObjectView,
+    LocationListView,
+    LocationObjectView,
+)
 
-view = LocationObjectView.as_view()
 urlpatterns = [
     path("", LocationListView.as_view()),
-    path("/<str:location_id>", view),
-    path("/<str:location_id>/<str:evse_uid>", view),
-    path("/<str:location_id>/<str:evse_uid>/<str:connector_id>", view),
+    path("/<str:location_id>", LocationObjectView.as_view()),
+    path("/<str:location_id>/<str:evse_uid>", EvseObjectView.as_view()),
+    path("/<str:location_id>/<str:evse_uid>/<str:connector_id>", ConnectorObjectView.as_view()),
 ]

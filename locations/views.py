@@ -1,13 +1,17 @@
 """Locations interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
 
+from drf_spectacular.utils import extend_schema_view
+
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
+from hub.schema import get_list, get_object, push
 from hub.views import FunctionalView
 from locations.actions import KINDS, find_location, push_location, resolve
 from locations.models import Location
+from locations.serializers import ConnectorSerializer, EvseSerializer, LocationSerializer
 from parties.models import Role
 
 
@@ -22,6 +26,38 @@ def _stored_part(location: Location, segments: list[str]):
     return ocpi_response(found)
 
 
+def receiver_schema(kind: str, serializer):
+    """The receiver interface at one depth: the body is a Location, an EVSE or a Connector."""
+    name = kind.lower()
+    return extend_schema_view(
+        get=get_object(
+            f"locations_receiver_get_{name}",
+            f"The hub's copy of the CPO's own {kind} (with OCPI-to: the receiver's copy)",
+            serializer,
+        ),
+        put=push(
+            f"locations_receiver_put_{name}",
+            f"Push a new or replaced {kind}; sent on to every eMSP (or to OCPI-to)",
+            serializer,
+        ),
+        patch=push(
+            f"locations_receiver_patch_{name}",
+            f"Update fields of a {kind} (last_updated required); sent on likewise",
+            serializer,
+            partial=True,
+        ),
+    )
+
+
+def sender_schema(kind: str, serializer):
+    return get_object(
+        f"locations_sender_get_{kind.lower()}",
+        f"A {kind} of the CPO named in OCPI-to, or of the only CPO with this Location",
+        serializer,
+    )
+
+
+@receiver_schema("Location", LocationSerializer)
 class LocationReceiverView(FunctionalView):
     """`{country_code}/{party_id}/{location_id}[/{evse_uid}[/{connector_id}]]`, the CPO's own."""
 
@@ -69,6 +105,11 @@ class LocationReceiverView(FunctionalView):
 class LocationListView(FunctionalView):
     """GET All via the hub: the stored Locations of every CPO (or of the one named in OCPI-to)."""
 
+    @get_list(
+        "locations_sender_list",
+        "The stored Locations of every CPO, or of the CPO named in OCPI-to (paginated)",
+        LocationSerializer,
+    )
     def get(self, request):
         locations = Location.objects.only("pk", "document")
         if self.to_ref is not None:
@@ -80,6 +121,31 @@ class LocationObjectView(FunctionalView):
     """`{location_id}[/{evse_uid}[/{connector_id}]]` of the CPO named in OCPI-to, or of the only
     CPO that has this Location id (open routing)."""
 
+    @sender_schema("Location", LocationSerializer)
     def get(self, request, location_id, evse_uid=None, connector_id=None):
         location = find_location(location_id, owner=self.to_ref)
         return _stored_part(location, _segments(location_id, evse_uid, connector_id))
+
+
+# The same views one and two levels down. Separate classes only so that each URL has its own
+# operation and body in the API schema.
+
+
+@receiver_schema("EVSE", EvseSerializer)
+class EvseReceiverView(LocationReceiverView):
+    pass
+
+
+@receiver_schema("Connector", ConnectorSerializer)
+class ConnectorReceiverView(LocationReceiverView):
+    pass
+
+
+@extend_schema_view(get=sender_schema("EVSE", EvseSerializer))
+class EvseObjectView(LocationObjectView):
+    pass
+
+
+@extend_schema_view(get=sender_schema("Connector", ConnectorSerializer))
+class ConnectorObjectView(LocationObjectView):
+    pass

@@ -1,67 +1,35 @@
 """The Credentials object (credentials.asciidoc) and what it contains, validated in full."""
 
 import re
-from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from parties.models import Role
+from hub.ocpi_types import BusinessDetailsSerializer
+from hub.serializers import CiString, DateTime, Enum, HttpURL, String
+from parties.models import ConnectionStatus, InterfaceRole, Role
 
+ROLE = Role.values
+INTERFACE_ROLE = InterfaceRole.values
+CONNECTION_STATUS = ConnectionStatus.values
 TOKEN = re.compile(r"[\x21-\x7e]+")  # spec: printable non-whitespace ASCII
-CISTRING = re.compile(r"[\x20-\x7e]+")
-IMAGE_CATEGORIES = ["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
-
-
-class URLField(serializers.CharField):
-    """OCPI URL, string(255): an absolute http(s) URL (hosts without a dot are allowed)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(max_length=255, **kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-            raise serializers.ValidationError("expected an absolute http(s) URL")
-        return value
-
-
-class CiStringField(serializers.CharField):
-    def __init__(self, length: int, **kwargs):
-        super().__init__(max_length=length, **kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not CISTRING.fullmatch(value):
-            raise serializers.ValidationError("expected printable ASCII")
-        return value.upper()
-
-
-class ImageSerializer(serializers.Serializer):
-    url = URLField()
-    thumbnail = URLField(required=False, allow_null=True)
-    category = serializers.ChoiceField(IMAGE_CATEGORIES)
-    type = serializers.CharField(max_length=4)
-    width = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=99999)
-    height = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=99999)
-
-
-class BusinessDetailsSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    website = URLField(required=False, allow_null=True)
-    logo = ImageSerializer(required=False, allow_null=True)
 
 
 class CredentialsRoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(Role.choices)
+    role = Enum(ROLE)
     business_details = BusinessDetailsSerializer()
-    party_id = CiStringField(3)
-    country_code = CiStringField(2)
+    party_id = CiString(3)
+    country_code = CiString(2)
+
+    def validate(self, attrs):
+        # Stored and compared upper case: the hub keys parties by these CiStrings.
+        attrs["party_id"] = attrs["party_id"].upper()
+        attrs["country_code"] = attrs["country_code"].upper()
+        return attrs
 
 
 class CredentialsSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=64, trim_whitespace=False)
-    url = URLField()
+    token = String(64, allow_blank=False)
+    url = HttpURL()
     roles = CredentialsRoleSerializer(many=True, allow_empty=False)
 
     def validate_token(self, value):
@@ -80,6 +48,33 @@ class CredentialsSerializer(serializers.Serializer):
                 )
             seen[key] = index
         return roles
+
+
+# For the API documentation: what the hub answers.
+
+
+class VersionSerializer(serializers.Serializer):
+    version = String(5)
+    url = HttpURL()
+
+
+class EndpointSerializer(serializers.Serializer):
+    identifier = String(32)
+    role = Enum(INTERFACE_ROLE)
+    url = HttpURL()
+
+
+class VersionDetailsSerializer(serializers.Serializer):
+    version = String(5)
+    endpoints = EndpointSerializer(many=True)
+
+
+class ClientInfoSerializer(serializers.Serializer):
+    party_id = CiString(3)
+    country_code = CiString(2)
+    role = Enum(ROLE)
+    status = Enum(CONNECTION_STATUS)
+    last_updated = DateTime()
 
 
 def validate_credentials(data) -> dict:

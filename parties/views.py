@@ -1,38 +1,26 @@
 """Versions and version details (version_information_endpoint.asciidoc)."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 
 from hub import status
 from hub.authentication import AnyPlatformToken
 from hub.endpoints import VERSION, version_details_url
 from hub.pagination import paginated_response
 from hub.responses import ocpi_response
-from hub.schema import envelope
+from hub.schema import EMPTY, data_envelope, get_list
 from hub.views import OCPIView
 from parties.actions import accept_credentials, hub_credentials, unregister_platform
 from parties.discovery import RegistrationError
 from parties.models import Party, PlatformToken
-from parties.serializers import CredentialsSerializer, validate_credentials
+from parties.serializers import (
+    ClientInfoSerializer,
+    CredentialsSerializer,
+    VersionDetailsSerializer,
+    VersionSerializer,
+    validate_credentials,
+)
 
-ENVELOPE = {200: OpenApiTypes.OBJECT}  # the OCPI envelope
-
-VERSION_SCHEMA = inline_serializer(
-    "Version", {"version": serializers.CharField(), "url": serializers.URLField()}, many=True
-)
-ENDPOINT_SCHEMA = inline_serializer(
-    "Endpoint",
-    {
-        "identifier": serializers.CharField(),
-        "role": serializers.ChoiceField(["SENDER", "RECEIVER"]),
-        "url": serializers.URLField(),
-    },
-    many=True,
-)
-VERSION_DETAILS_SCHEMA = inline_serializer(
-    "VersionDetails", {"version": serializers.CharField(), "endpoints": ENDPOINT_SCHEMA}
-)
+CREDENTIALS = data_envelope(CredentialsSerializer)
 
 
 class VersionsView(OCPIView):
@@ -40,7 +28,11 @@ class VersionsView(OCPIView):
 
     permission_classes = [AnyPlatformToken]
 
-    @extend_schema(summary="OCPI versions", responses=envelope("VersionsResponse", VERSION_SCHEMA))
+    @extend_schema(
+        operation_id="versions_get",
+        summary="OCPI versions",
+        responses=data_envelope(VersionSerializer, many=True),
+    )
     def get(self, request):
         return ocpi_response([{"version": VERSION, "url": version_details_url()}])
 
@@ -51,8 +43,9 @@ class VersionDetailsView(OCPIView):
     permission_classes = [AnyPlatformToken]
 
     @extend_schema(
+        operation_id="version_details_get",
         summary="Endpoints of OCPI 2.2.1",
-        responses=envelope("VersionDetailsResponse", VERSION_DETAILS_SCHEMA),
+        responses=data_envelope(VersionDetailsSerializer),
     )
     def get(self, request):
         from hub.urls import OCPI_ENDPOINTS
@@ -75,14 +68,19 @@ class CredentialsView(OCPIView):
     def not_allowed(self, reason: str):
         return ocpi_response(status_code=status.CLIENT_ERROR, message=reason, http_status=405)
 
-    @extend_schema(summary="The hub's credentials for the calling platform", responses=ENVELOPE)
+    @extend_schema(
+        operation_id="credentials_get",
+        summary="The hub's credentials for the calling platform",
+        responses=CREDENTIALS,
+    )
     def get(self, request):
         return ocpi_response(hub_credentials(request.auth.presented))
 
     @extend_schema(
+        operation_id="credentials_post",
         summary="Register: the hub fetches the platform's endpoints, answers token C",
         request=CredentialsSerializer,
-        responses=ENVELOPE,
+        responses=CREDENTIALS,
     )
     def post(self, request):
         if self.registered():
@@ -90,9 +88,10 @@ class CredentialsView(OCPIView):
         return self.exchange(request, "POST")
 
     @extend_schema(
+        operation_id="credentials_put",
         summary="Update: the hub re-fetches the endpoints and issues a new token",
         request=CredentialsSerializer,
-        responses=ENVELOPE,
+        responses=CREDENTIALS,
     )
     def put(self, request):
         if not self.registered():
@@ -100,8 +99,9 @@ class CredentialsView(OCPIView):
         return self.exchange(request, "PUT")
 
     @extend_schema(
+        operation_id="credentials_delete",
         summary="Unregister: the platform's tokens are revoked, status SUSPENDED",
-        responses=ENVELOPE,
+        responses=EMPTY,
     )
     def delete(self, request):
         if not self.registered():
@@ -123,9 +123,10 @@ class CredentialsView(OCPIView):
 class HubClientInfoView(OCPIView):
     """The hub's hubclientinfo sender interface: ClientInfo of the parties a platform can reach."""
 
-    @extend_schema(
-        summary="ClientInfo of the other parties connected to the hub (paginated)",
-        responses=ENVELOPE,
+    @get_list(
+        "hubclientinfo_sender_list",
+        "ClientInfo of the other parties connected to the hub (paginated)",
+        ClientInfoSerializer,
     )
     def get(self, request):
         parties = Party.objects.select_related("platform").exclude(platform=self.platform)

@@ -5,10 +5,12 @@ Every error names its field; the stored copy is the pushed JSON itself, not seri
 
 from rest_framework import serializers
 
-from cdrs.serializers import (
+from hub.ocpi_types import (
     AUTH_METHOD,
     CURRENCY,
+    PROFILE_TYPE,
     CdrTokenSerializer,
+    PriceSerializer,
     SessionChargingPeriodSerializer,
 )
 from hub.serializers import (
@@ -19,12 +21,9 @@ from hub.serializers import (
     Enum,
     Number,
     Pattern,
-    PriceSerializer,
     String,
 )
 from sessions.models import STATUSES
-
-PROFILE_TYPE = ["CHEAP", "FAST", "GREEN", "REGULAR"]
 
 
 class SessionSerializer(serializers.Serializer):
@@ -53,6 +52,16 @@ class ChargingPreferencesSerializer(serializers.Serializer):
     departure_time = DateTime(**OPTIONAL)
     energy_need = Number(**OPTIONAL)
     discharge_allowed = Boolean(**OPTIONAL)
+
+
+# The CPO's answer to ChargingPreferences (relayed unchanged; for the API documentation).
+CHARGING_PREFERENCES_RESPONSE = [
+    "ACCEPTED",
+    "DEPARTURE_REQUIRED",
+    "ENERGY_NEED_REQUIRED",
+    "NOT_POSSIBLE",
+    "PROFILE_TYPE_NOT_SUPPORTED",
+]
 
 
 def validate(serializer_class, data) -> dict:

@@ -3,18 +3,27 @@
 Sessions are private to the eMSP they are for (HUB-RULES §3.0): nobody else reads them.
 """
 
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
 from cdrs.models import EMSP_ROLES
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
+from hub.schema import envelope, get_list, get_object, push
 from hub.status import UNKNOWN_RECEIVER
 from hub.views import FunctionalView
 from parties.models import Role
 from sessions.actions import MODULE, push_session
 from sessions.models import Session
-from sessions.serializers import ChargingPreferencesSerializer, validate
+from sessions.serializers import (
+    CHARGING_PREFERENCES_RESPONSE,
+    ChargingPreferencesSerializer,
+    SessionSerializer,
+    validate,
+)
 
 
 def requesting_parties(view: FunctionalView) -> list:
@@ -27,6 +36,11 @@ class SessionReceiverView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @get_object(
+        "sessions_receiver_get",
+        "The hub's copy of the CPO's own Session (with OCPI-to: the eMSP's copy)",
+        SessionSerializer,
+    )
     def get(self, request, country_code, party_id, session_id):
         owner = self.owned_object(country_code, party_id)
         if self.to_ref is not None:  # the CPO checks its Session at the eMSP
@@ -44,9 +58,20 @@ class SessionReceiverView(FunctionalView):
             raise not_found(f"Unknown Session {session_id}")
         return ocpi_response(session.document)
 
+    @push(
+        "sessions_receiver_put",
+        "Push a new or replaced Session; sent on to the eMSP of its token",
+        SessionSerializer,
+    )
     def put(self, request, **kwargs):
         return self._push(request, "PUT", **kwargs)
 
+    @push(
+        "sessions_receiver_patch",
+        "Update fields of a Session (charging_periods are appended); sent on likewise",
+        SessionSerializer,
+        partial=True,
+    )
     def patch(self, request, **kwargs):
         return self._push(request, "PATCH", **kwargs)
 
@@ -68,6 +93,12 @@ class SessionReceiverView(FunctionalView):
 class SessionListView(FunctionalView):
     """GET list (date_from required): the requester's own Sessions only."""
 
+    @get_list(
+        "sessions_sender_list",
+        "The requesting eMSP's own Sessions (paginated; date_from required)",
+        SessionSerializer,
+        date_from_required=True,
+    )
     def get(self, request):
         sessions = Session.objects.visible_to(requesting_parties(self)).only("pk", "document")
         if self.to_ref is not None:
@@ -83,6 +114,15 @@ class ChargingPreferencesView(FunctionalView):
 
     sender_roles = EMSP_ROLES
 
+    @extend_schema(
+        operation_id="sessions_sender_put_charging_preferences",
+        summary="Set the driver's ChargingPreferences; the CPO's answer is relayed unchanged",
+        request=ChargingPreferencesSerializer,
+        responses=envelope(
+            "ChargingPreferencesResponseEnvelope",
+            serializers.ChoiceField(CHARGING_PREFERENCES_RESPONSE),
+        ),
+    )
     def put(self, request, session_id):
         body = request._request.body
         emsp = self.sender_party()

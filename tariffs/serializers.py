@@ -5,20 +5,24 @@ Every error names its field; the stored copy is the pushed JSON itself, not seri
 
 from rest_framework import serializers
 
+from hub.ocpi_types import (
+    HOUR_MINUTE,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    PriceSerializer,
+)
 from hub.serializers import (
     OPTIONAL,
     URL,
     CiString,
     DateTime,
-    DisplayTextSerializer,
     Enum,
     Integer,
     Number,
     Pattern,
-    PriceSerializer,
     String,
+    enum_list,
 )
-from locations.serializers import HOUR_MINUTE, EnergyMixSerializer, enum_list
 
 TARIFF_TYPE = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
 TARIFF_DIMENSION_TYPE = ["ENERGY", "FLAT", "PARKING_TIME", "TIME"]

@@ -1,12 +1,16 @@
 """Tariffs interfaces of the hub: receiver (CPOs push) and sender (eMSPs and others pull)."""
 
+from drf_spectacular.utils import extend_schema
+
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
+from hub.schema import EMPTY, get_list, get_object, push
 from hub.views import FunctionalView
 from parties.models import Role
 from tariffs.actions import delete_tariff, find_tariff, put_tariff
 from tariffs.models import Tariff
+from tariffs.serializers import TariffSerializer
 
 RECEIVING_ROLES = (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP)
 
@@ -16,6 +20,11 @@ class TariffReceiverView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @get_object(
+        "tariffs_receiver_get",
+        "The hub's copy of the CPO's own Tariff (with OCPI-to: the receiver's copy)",
+        TariffSerializer,
+    )
     def get(self, request, country_code, party_id, tariff_id):
         owner = self.owned_object(country_code, party_id)
         if self.to_ref is not None:  # the CPO checks its Tariff at one receiver
@@ -30,6 +39,11 @@ class TariffReceiverView(FunctionalView):
             )
         return ocpi_response(find_tariff(owner, tariff_id).document)
 
+    @push(
+        "tariffs_receiver_put",
+        "Push a new or replaced Tariff; sent on to every eMSP (or to OCPI-to)",
+        TariffSerializer,
+    )
     def put(self, request, country_code, party_id, tariff_id):
         body = request._request.body  # before DRF parses it: forwarded byte for byte
         created = put_tariff(
@@ -42,6 +56,11 @@ class TariffReceiverView(FunctionalView):
         )
         return ocpi_response(http_status=201 if created else 200)
 
+    @extend_schema(
+        operation_id="tariffs_receiver_delete",
+        summary="Delete a Tariff; the DELETE is sent on to every receiver that got it",
+        responses=EMPTY,
+    )
     def delete(self, request, country_code, party_id, tariff_id):
         delete_tariff(
             owner=self.owned_object(country_code, party_id),
@@ -55,6 +74,11 @@ class TariffReceiverView(FunctionalView):
 class TariffListView(FunctionalView):
     """GET All via the hub: the stored Tariffs of every CPO (or of the one named in OCPI-to)."""
 
+    @get_list(
+        "tariffs_sender_list",
+        "The stored Tariffs of every CPO, or of the CPO named in OCPI-to (paginated)",
+        TariffSerializer,
+    )
     def get(self, request):
         tariffs = Tariff.objects.only("pk", "document")
         if self.to_ref is not None:

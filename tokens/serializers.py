@@ -4,6 +4,7 @@ Every error names its field; the hub stores the pushed JSON itself."""
 
 from rest_framework import serializers
 
+from hub.ocpi_types import PROFILE_TYPE, TOKEN_TYPE, DisplayTextSerializer
 from hub.serializers import (
     OPTIONAL,
     Boolean,
@@ -12,10 +13,9 @@ from hub.serializers import (
     Enum,
     String,
 )
-from locations.serializers import TOKEN_TYPE
 
 WHITELIST_TYPE = ["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]
-PROFILE_TYPE = ["CHEAP", "FAST", "GREEN", "REGULAR"]  # mod_sessions ProfileType
+ALLOWED_TYPE = ["ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"]
 DEFAULT_TYPE = "RFID"  # Spec: `type` parameter, "Default if omitted: RFID"
 
 
@@ -44,6 +44,16 @@ class TokenSerializer(serializers.Serializer):
 class LocationReferencesSerializer(serializers.Serializer):
     location_id = CiString(36)
     evse_uids = serializers.ListField(child=CiString(36), **OPTIONAL)
+
+
+class AuthorizationInfoSerializer(serializers.Serializer):
+    """The eMSP's answer to authorize (relayed unchanged; for the API documentation)."""
+
+    allowed = Enum(ALLOWED_TYPE)
+    token = TokenSerializer()
+    location = LocationReferencesSerializer(**OPTIONAL)
+    authorization_reference = CiString(36, **OPTIONAL)
+    info = DisplayTextSerializer(**OPTIONAL)
 
 
 def validate_token(data) -> dict:

@@ -1,15 +1,24 @@
 """Tokens interfaces of the hub: receiver (eMSPs push), sender (CPOs pull and authorize)."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema
 
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
+from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
 from hub.views import FunctionalView
 from parties.models import Role
 from tokens.actions import find_token, push_token, token_owner
 from tokens.models import Token
-from tokens.serializers import DEFAULT_TYPE, token_type_param, validate_location_references
+from tokens.serializers import (
+    DEFAULT_TYPE,
+    AuthorizationInfoSerializer,
+    LocationReferencesSerializer,
+    TokenSerializer,
+    token_type_param,
+    validate_location_references,
+)
 
 
 class TokenReceiverView(FunctionalView):
@@ -17,6 +26,12 @@ class TokenReceiverView(FunctionalView):
 
     sender_roles = (Role.EMSP,)
 
+    @get_object(
+        "tokens_receiver_get",
+        "The hub's copy of the eMSP's own Token (with OCPI-to: that CPO's copy)",
+        TokenSerializer,
+        parameters=[TOKEN_TYPE_QUERY],
+    )
     def get(self, request, country_code, party_id, token_uid):
         owner = self.owned_object(country_code, party_id)
         token_type = token_type_param(request.query_params.get("type")) or DEFAULT_TYPE
@@ -33,9 +48,22 @@ class TokenReceiverView(FunctionalView):
             )
         return ocpi_response(find_token(owner, token_uid, token_type).document)
 
+    @push(
+        "tokens_receiver_put",
+        "Push a new or replaced Token; sent on to every CPO (or to OCPI-to)",
+        TokenSerializer,
+        parameters=[TOKEN_TYPE_QUERY],
+    )
     def put(self, request, **kwargs):
         return self._push(request, "PUT", **kwargs)
 
+    @push(
+        "tokens_receiver_patch",
+        "Update fields of a Token (last_updated required); sent on likewise",
+        TokenSerializer,
+        partial=True,
+        parameters=[TOKEN_TYPE_QUERY],
+    )
     def patch(self, request, **kwargs):
         return self._push(request, "PATCH", **kwargs)
 
@@ -58,6 +86,11 @@ class TokenListView(FunctionalView):
     """GET All via the hub: for a CPO the Tokens of every eMSP shared with it; for an eMSP its
     own (OCPI-to naming an eMSP narrows to that eMSP's Tokens)."""
 
+    @get_list(
+        "tokens_sender_list",
+        "For a CPO the Tokens of every eMSP, for an eMSP its own (paginated)",
+        TokenSerializer,
+    )
     def get(self, request):
         parties = [self.sender_party()] if self.from_ref else self.platform.party_list()
         tokens = Token.objects.visible_to(parties).only("pk", "document")
@@ -72,6 +105,13 @@ class TokenAuthorizeView(FunctionalView):
 
     sender_roles = (Role.CPO,)
 
+    @extend_schema(
+        operation_id="tokens_sender_authorize",
+        summary="Real-time authorization, relayed to the Token's eMSP and answered unchanged",
+        parameters=[TOKEN_TYPE_QUERY],
+        request=LocationReferencesSerializer,
+        responses=data_envelope(AuthorizationInfoSerializer),
+    )
     def post(self, request, token_uid):
         body = request._request.body or None  # forwarded unchanged
         token_type = token_type_param(request.query_params.get("type")) or DEFAULT_TYPE

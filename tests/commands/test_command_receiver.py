@@ -119,7 +119,7 @@ def test_cpo_refusal_is_relayed_unchanged(cpo, emsp, party_api):
         (
             "CANCEL_RESERVATION",
             {"response_url": "not a url", "reservation_id": "R1"},
-            "response_url: Enter a valid URL.",
+            "response_url: Enter a valid absolute http(s) URL.",
         ),
     ],
 )
