@@ -482,6 +482,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per web worker")
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--only", choices=["push", "pull"], help="run one part (for profiling)")
     args = parser.parse_args()
@@ -492,7 +493,7 @@ def main():
     results = {"hardware": hardware(), "quick": args.quick}
     prepare_database()
     token = seed_parties()["cpo_token"]
-    stack = Stack(args.web_workers, args.celery_concurrency)
+    stack = Stack(args.web_workers, args.celery_concurrency, args.web_threads)
     stack.start()
     try:
         if args.only != "pull":
