@@ -158,7 +158,7 @@ def _closed_loop_thread(base_url, token, kind, keys, deadline, results):
 
 
 def _closed_loop_process(args):
-    base_url, token, kind, duration, threads, process_index, key_space = args
+    base_url, token, kind, duration, threads, processes, process_index, key_space = args
     deadline = time.monotonic() + duration
     results: list = []
 
@@ -167,8 +167,8 @@ def _closed_loop_process(args):
             return lambda n: (
                 f"{kind[:2]}-{process_index}-{thread_index}-{n}-{time.time_ns() % 10**9}"
             )
-        offset = (process_index * threads + thread_index) * 7919
-        return lambda n: key_space[(offset + n) % len(key_space)]
+        mine = own_keys(key_space, process_index * threads + thread_index, processes * threads)
+        return lambda n: mine[(n * 7919) % len(mine)]
 
     workers = [
         threading.Thread(
@@ -186,11 +186,20 @@ def closed_loop(base_url, token, kind, duration, processes=2, threads=8, key_spa
         parts = pool.map(
             _closed_loop_process,
             [
-                (base_url, token, kind, duration, threads, index, key_space)
+                (base_url, token, kind, duration, threads, processes, index, key_space)
                 for index in range(processes)
             ],
         )
     return combine(parts)
+
+
+def own_keys(key_space: list[str], index: int, senders: int) -> list[str]:
+    """The EVSE keys one sending thread patches: whole Locations no other thread touches.
+
+    Two threads patching one Location at once would stamp `last_updated` in one order and be
+    stored in the other, and the receivers' newest-version check would count a false loss.
+    """
+    return [key for number, key in enumerate(key_space) if (number // 2) % senders == index]
 
 
 def _paced_thread(base_url, token, kind, key_space, rate, duration, index, results):
@@ -200,7 +209,7 @@ def _paced_thread(base_url, token, kind, key_space, rate, duration, index, resul
         pause = start + n * interval - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        tally.send(key_space[(index * 7919 + n) % len(key_space)], n)
+        tally.send(key_space[(n * 7919) % len(key_space)], n)
     results.append(tally.result())
 
 
@@ -210,7 +219,16 @@ def paced(base_url, token, kind, rate, duration, key_space, threads=16):
     workers = [
         threading.Thread(
             target=_paced_thread,
-            args=(base_url, token, kind, key_space, rate / threads, duration, index, results),
+            args=(
+                base_url,
+                token,
+                kind,
+                own_keys(key_space, index, threads),
+                rate / threads,
+                duration,
+                index,
+                results,
+            ),
         )
         for index in range(threads)
     ]

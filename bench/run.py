@@ -54,8 +54,9 @@ def median(values):
 class Stack:
     """The processes under test; stopped whatever happens."""
 
-    def __init__(self, web_workers: int, celery_concurrency: int):
+    def __init__(self, web_workers: int, celery_concurrency: int, web_threads: int = 4):
         self.web_workers = web_workers
+        self.web_threads = web_threads
         self.celery_concurrency = celery_concurrency
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -92,7 +93,7 @@ class Stack:
                 "--workers",
                 str(self.web_workers),
                 "--blocking-threads",
-                "4",
+                str(self.web_threads),
                 "--backlog",
                 "2048",
                 "--log-level",
@@ -240,7 +241,11 @@ def reset_receivers():
 
 
 def wait_for_drain(expected_unique: int, started: float, timeout: float = 180) -> dict:
-    """Wait (bounded) until every receiver has `expected_unique` messages or stops progressing."""
+    """Wait (bounded) until every receiver has `expected_unique` messages or stops receiving.
+
+    Superseded versions never arrive (only the newest version of an object is pending for a
+    receiver), so a drained hub is one whose receivers stopped getting anything new.
+    """
     deadline = time.monotonic() + timeout
     last, idle_since = None, time.monotonic()
     while time.monotonic() < deadline:
@@ -249,10 +254,26 @@ def wait_for_drain(expected_unique: int, started: float, timeout: float = 180) -
             break
         if counts != last:
             last, idle_since = counts, time.monotonic()
-        elif time.monotonic() - idle_since > 15:
+        elif time.monotonic() - idle_since > DRAINED_AFTER_IDLE_S:
             break
         time.sleep(0.25)
     return {"drained_after_s": time.time() - started}
+
+
+DRAINED_AFTER_IDLE_S = 5  # much less than the sweeper's 30 s: a stranded delivery shows
+
+
+def behind(sent: dict, stats: list[dict]) -> int:
+    """(object, receiver) pairs whose newest accepted version has not arrived yet."""
+    return check_delivery(sent, stats)["missing"]
+
+
+def delivery_rate(stats: list[dict], started: float) -> float:
+    """Deliveries per second from the start of the load to the last arrival."""
+    arrivals = [arrival for detail in stats for arrival, _ in detail["latencies"]]
+    if not arrivals:
+        return 0.0
+    return len(arrivals) / max(max(arrivals) - started, 1e-9)
 
 
 def check_delivery(sent: dict, stats: list[dict]) -> dict:
@@ -297,17 +318,14 @@ def workload(kind, token, duration, repetitions, key_space=None):
         latencies, sent, failed = closed_loop(HUB, token, kind, duration, key_space=key_space)
         elapsed = time.monotonic() - started
         runs["hub"].append(_rates(latencies, failed, elapsed))
-        at_stop = receiver_stats()
-        accepted = len(sent)
-        backlog = sum(max(0, accepted - s["unique"]) for s in at_stop)
-        drain = wait_for_drain(accepted, wall_start)
+        backlog = behind(sent, receiver_stats(detail=True))
+        wait_for_drain(len(sent), wall_start)
         stats = receiver_stats(detail=True)
-        delivered = sum(s["unique"] for s in stats)
         fanout.append(
             {
                 "accepted": runs["hub"][-1]["accepted"],
                 "backlog_at_stop": backlog,
-                "deliveries_per_s": delivered / max(drain["drained_after_s"], 1e-9),
+                "deliveries_per_s": delivery_rate(stats, wall_start),
                 "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
                 "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
                 **check_delivery(sent, stats),
@@ -362,8 +380,7 @@ def offered_load(token, rate, duration, key_space) -> dict:
     wall_start = time.time()
     latencies, sent, failed = paced(HUB, token, "W2", rate, duration, key_space)
     wall_stop = time.time()
-    at_stop = receiver_stats()
-    backlog = sum(max(0, len(sent) - s["unique"]) for s in at_stop)
+    backlog = behind(sent, receiver_stats(detail=True))
     wait_for_drain(len(sent), wall_start)
     stats = receiver_stats(detail=True)
     e2e = latencies_between(stats, wall_start, float("inf"))
@@ -465,6 +482,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per web worker")
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--only", choices=["push", "pull"], help="run one part (for profiling)")
     args = parser.parse_args()
@@ -475,7 +493,7 @@ def main():
     results = {"hardware": hardware(), "quick": args.quick}
     prepare_database()
     token = seed_parties()["cpo_token"]
-    stack = Stack(args.web_workers, args.celery_concurrency)
+    stack = Stack(args.web_workers, args.celery_concurrency, args.web_threads)
     stack.start()
     try:
         if args.only != "pull":

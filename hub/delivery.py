@@ -9,6 +9,7 @@ full stored object as a PUT.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hub.client import Reply, call, join_url
@@ -157,17 +158,80 @@ def enqueue(
         )
         for party in receivers
     )
-    transaction.on_commit(lambda: _kick_message(message.pk))
+    receiver_ids = [party.pk for party in receivers]
+    transaction.on_commit(lambda: wake(receiver_ids))
     return message
 
 
-def _kick_message(message_id: int) -> None:
-    from hub.tasks import deliver_message
+# ----------------------------------------------------------------------------------------
+# Waking the workers
+#
+# One task per receiver, not per push: a burst of pushes to a receiver costs one Celery task.
+# `wake` queues a task only if none is pending for that receiver (a Redis key set with NX);
+# the task clears the key *before* it claims, so a delivery committed before a wake-up that
+# found the key set is always seen by the pending task's claim. The key's TTL bounds the
+# damage of a lost task; the sweeper is the fallback. Without Redis (the embedded broker),
+# every wake-up is a task.
 
+
+def wake(receiver_ids) -> None:
+    """Make sure a worker drains each receiver soon (after the deliveries are committed)."""
+    from hub.tasks import deliver_to_receiver
+
+    for receiver_id in receiver_ids:
+        try:
+            if _wake_flags().set_pending(receiver_id):
+                deliver_to_receiver.delay(receiver_id)
+        except Exception:  # the broker is down: the sweeper finds the delivery later
+            logger.exception("Could not wake receiver %s; the sweeper will", receiver_id)
+
+
+def woken(receiver_id: int) -> None:
+    """A task took the wake-up of this receiver: later pushes need a new one."""
     try:
-        deliver_message.delay(message_id)
-    except Exception:  # the broker is down: the sweeper finds the delivery later
-        logger.exception("Could not queue delivery of message %s; the sweeper will", message_id)
+        _wake_flags().clear(receiver_id)
+    except Exception:  # the key expires by itself; a later push then queues a task
+        logger.exception("Could not clear the wake-up flag of receiver %s", receiver_id)
+
+
+class _RedisWakeFlags:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    @staticmethod
+    def key(receiver_id: int) -> str:
+        # Hubs sharing a Redis database (e.g. test runs) do not share receiver ids.
+        return f"ocpi-hub:{settings.DATABASES['default']['NAME']}:wake:{receiver_id}"
+
+    def set_pending(self, receiver_id: int) -> bool:
+        ttl = max(1, round(settings.DELIVERY_WAKE_TTL))
+        return bool(self.client.set(self.key(receiver_id), 1, nx=True, ex=ttl))
+
+    def clear(self, receiver_id: int) -> None:
+        self.client.delete(self.key(receiver_id))
+
+
+class _NoWakeFlags:
+    def set_pending(self, receiver_id: int) -> bool:
+        return True
+
+    def clear(self, receiver_id: int) -> None:
+        pass
+
+
+_wake_flag_store = None
+
+
+def _wake_flags():
+    global _wake_flag_store
+    url = settings.CELERY_BROKER_URL
+    if _wake_flag_store is None or getattr(_wake_flag_store, "url", None) != url:
+        redis_broker = url.startswith(("redis://", "rediss://"))
+        _wake_flag_store = _RedisWakeFlags(url) if redis_broker else _NoWakeFlags()
+        _wake_flag_store.url = url
+    return _wake_flag_store
 
 
 @dataclass(frozen=True)
@@ -198,6 +262,7 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple[uuid.UUID, list[D
     One sender per receiver at a time keeps each object's versions in order. The receiver's
     row lock serializes claimers on PostgreSQL; SQLite serializes write transactions anyway.
     A claim that expired belonged to a lost worker: it is claimed again and noted as an attempt.
+    A fixed number of statements per batch, whatever its size.
     """
     token = uuid.uuid4()
     with transaction.atomic():
@@ -206,75 +271,75 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple[uuid.UUID, list[D
         mine = Delivery.objects.pending().filter(receiver_id=receiver_id)
         if mine.filter(claimed_until__gt=now).exists():
             return token, []
+        previous = Delivery.objects.filter(
+            receiver_id=OuterRef("receiver_id"),
+            object_key=OuterRef("object_key"),
+            pk__lt=OuterRef("pk"),
+        ).order_by("-pk")
         due = list(
             mine.filter(next_attempt_at__lte=now)
             .select_related("message")
+            .annotate(previous_status=Subquery(previous.values("status")[:1]))
             .order_by("pk")[: limit or settings.DELIVERY_BATCH_SIZE]
         )
         if not due:
             return token, []
-        batch, superseded = _latest_per_object(due)
-        # Older versions still waiting for their retry time are replaced by the latest too.
-        superseded += list(
-            mine.filter(object_key__in={d.object_key for d in batch})
-            .filter(pk__lt=max(d.pk for d in batch))
-            .exclude(pk__in=[d.pk for d in batch] + superseded)
-            .values_list("pk", flat=True)
-        )
-        if superseded:
-            Delivery.objects.filter(pk__in=superseded).update(
-                status=Status.SUPERSEDED, finished_at=now, claim=None, claimed_until=None
+        batch = _latest_per_object(due)
+        batch_pks = [d.pk for d in batch]
+        # Older versions of these objects (in this batch or waiting for their retry time)
+        # are replaced by the latest.
+        mine.filter(object_key__in={d.object_key for d in batch}, pk__lt=max(batch_pks)).exclude(
+            pk__in=batch_pks
+        ).update(status=Status.SUPERSEDED, finished_at=now, claim=None, claimed_until=None)
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery=delivery,
+                started_at=delivery.claimed_until,
+                method="-",
+                url="",
+                error="claim expired: the worker was lost before finishing; sending again",
             )
-        for delivery in batch:
-            if delivery.claimed_until is not None:
-                DeliveryAttempt.objects.create(
-                    delivery=delivery,
-                    started_at=delivery.claimed_until,
-                    method="-",
-                    url="",
-                    error="claim expired: the worker was lost before finishing; sending again",
-                )
-            if not delivery.full_object and _needs_full_object(delivery):
-                delivery.full_object = True
-                Delivery.objects.filter(pk=delivery.pk).update(full_object=True)
-        Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
+            for delivery in batch
+            if delivery.claimed_until is not None
+        )
+        full = [d for d in batch if not d.full_object and _needs_full_object(d)]
+        if full:
+            Delivery.objects.filter(pk__in=[d.pk for d in full]).update(full_object=True)
+        Delivery.objects.filter(pk__in=batch_pks).update(
             claim=token,
             claimed_until=now + timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT),
             attempts=F("attempts") + 1,
         )
         for delivery in batch:
             delivery.attempts += 1
+            delivery.full_object = delivery.full_object or delivery in full
     return token, batch
 
 
-def _latest_per_object(due: list[Delivery]) -> tuple[list[Delivery], list[int]]:
-    """The newest delivery of each object in `due`, and the pks of the older ones."""
+def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
+    """The newest delivery of each object in `due` (ordered by pk: later versions come later)."""
     latest: dict[str, Delivery] = {}
-    superseded = []
-    for delivery in due:  # ordered by pk: later versions come later
-        if delivery.object_key in latest:
-            superseded.append(latest[delivery.object_key].pk)
+    for delivery in due:
         latest[delivery.object_key] = delivery
-    return sorted(latest.values(), key=lambda d: d.pk), superseded
+    return sorted(latest.values(), key=lambda d: d.pk)
 
 
 def _needs_full_object(delivery: Delivery) -> bool:
-    """A partial push may go out as sent only if the receiver got the version before it."""
+    """A partial push may go out as sent only if the receiver got the version before it.
+
+    `previous_status` is the status of the receiver's previous delivery of the object when it
+    was claimed: one still pending is superseded by this one, so it did not arrive either.
+    """
     if delivery.message.is_full_object:
         return False
-    previous = (
-        Delivery.objects.filter(
-            receiver_id=delivery.receiver_id, object_key=delivery.object_key, pk__lt=delivery.pk
-        )
-        .order_by("-pk")
-        .values_list("status", flat=True)
-        .first()
-    )
-    return previous is not None and previous != Status.DELIVERED
+    return delivery.previous_status not in (None, Status.DELIVERED)
 
 
 def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
-    """Send the receiver's due deliveries, batch by batch, over one pooled connection."""
+    """Send the receiver's due deliveries, batch by batch, over one pooled connection.
+
+    After `max_batches` it hands over to a new task (other receivers get their turn).
+    """
     outcomes: dict[str, int] = {}
     receiver = (
         Party.objects.select_related("platform")
@@ -287,21 +352,57 @@ def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
     for _ in range(max_batches):
         token, batch = claim(receiver_id)
         if not batch:
+            return outcomes
+        outcomes_of_batch = send_batch(batch, receiver, token)
+        for outcome, count in outcomes_of_batch.items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+        if "unreachable" in outcomes_of_batch:
+            return outcomes
+    wake([receiver_id])
+    return outcomes
+
+
+@dataclass
+class Outcome:
+    """What became of one claimed delivery, to be written with the rest of its batch."""
+
+    delivery: Delivery
+    status: str  # a Delivery status; PENDING = retry at next_attempt_at
+    error: str = ""
+    attempt: DeliveryAttempt | None = None
+    next_attempt_at: object = None
+
+    @property
+    def name(self) -> str:
+        if self.status != Status.PENDING:
+            return self.status.lower()
+        http_status = self.attempt.http_status if self.attempt else None
+        return "unreachable" if http_status is None else "retry"
+
+
+# Results of a batch are written at least this often, so a slow receiver's finished
+# deliveries are not left under a claim that might expire.
+RECORD_INTERVAL = 1.0
+
+
+def send_batch(batch: list[Delivery], receiver: Party, token: uuid.UUID) -> dict[str, int]:
+    """Send claimed deliveries in order; write their outcomes a few statements at a time."""
+    outcomes: dict[str, int] = {}
+    done: list[Outcome] = []
+    last_write = time.monotonic()
+    for index, delivery in enumerate(batch):
+        outcome = send_one(delivery, receiver)
+        done.append(outcome)
+        outcomes[outcome.name] = outcomes.get(outcome.name, 0) + 1
+        if outcome.name == "unreachable":  # do not wait for every timeout of a host that is down
+            rest = batch[index + 1 :]
+            if rest:
+                release(rest, token, retry_policy(delivery.message.module).delay(delivery.attempts))
             break
-        unreachable = False
-        for index, delivery in enumerate(batch):
-            if unreachable:  # do not wait for every timeout of a receiver that is down
-                release(
-                    batch[index:],
-                    token,
-                    delay=retry_policy(delivery.message.module).delay(delivery.attempts),
-                )
-                break
-            outcome = send(delivery, receiver, token)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            unreachable = outcome == "unreachable"
-        if unreachable:
-            break
+        if time.monotonic() - last_write > RECORD_INTERVAL:
+            record(done, token)
+            done, last_write = [], time.monotonic()
+    record(done, token)
     return outcomes
 
 
@@ -315,8 +416,8 @@ def release(deliveries: list[Delivery], token: uuid.UUID, delay: float) -> None:
     )
 
 
-def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
-    """Send one claimed delivery and record the attempt; returns the outcome."""
+def send_one(delivery: Delivery, receiver: Party) -> Outcome:
+    """Send one claimed delivery; returns its outcome (not yet written, see `record`)."""
     message = delivery.message
     platform = receiver.platform
     policy = retry_policy(message.module)
@@ -329,11 +430,11 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
         if stored is not None:
             method, (segments, body) = "PUT", stored
         elif message.method != "DELETE":  # (a DELETE of an object still absent is sent as is)
-            return _finish(delivery, token, Status.FAILED, "no stored object to send in full")
+            return Outcome(delivery, Status.FAILED, "no stored object to send in full")
     base = platform.endpoint_url(message.module, "RECEIVER")
     if platform.status == ConnectionStatus.SUSPENDED or base is None:
         reason = "receiver suspended" if base else f"receiver has no {message.module} RECEIVER"
-        return _finish(delivery, token, Status.FAILED, reason)
+        return Outcome(delivery, Status.FAILED, reason)
     # Pushes of client-owned objects carry the owner in the path; a POST goes to the endpoint.
     if method != "POST":
         segments = [message.owner_country_code, message.owner_party_id, *segments]
@@ -349,7 +450,7 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
         to=PartyRef(*receiver.ref),
         sender=hub_party_ref(),
     )
-    DeliveryAttempt.objects.create(
+    attempt = DeliveryAttempt(
         delivery=delivery,
         started_at=started,
         method=method,
@@ -367,31 +468,35 @@ def send(delivery: Delivery, receiver: Party, token: uuid.UUID) -> str:
                 hook(delivery, reply)
             except Exception:  # what it keeps is extra: the delivery itself succeeded
                 logger.exception("on_delivered hook of %s failed", message.module)
-        return _finish(delivery, token, Status.DELIVERED)
+        return Outcome(delivery, Status.DELIVERED, attempt=attempt)
     if not reply.retryable:
-        return _finish(delivery, token, Status.REJECTED, reply.summary())
+        return Outcome(delivery, Status.REJECTED, reply.summary(), attempt)
     age = (timezone.now() - delivery.retry_since).total_seconds()
     if delivery.attempts >= policy.max_attempts or age >= policy.max_age:
         gave_up = Status.PARKED if policy.park else Status.FAILED
-        return _finish(delivery, token, gave_up, f"gave up: {reply.summary()}")
-    Delivery.objects.filter(pk=delivery.pk, claim=token).update(
-        claim=None,
-        claimed_until=None,
-        last_error=reply.summary(),
-        next_attempt_at=timezone.now() + timedelta(seconds=policy.delay(delivery.attempts)),
-    )
-    return "unreachable" if reply.http_status is None else "retry"
+        return Outcome(delivery, gave_up, f"gave up: {reply.summary()}", attempt)
+    retry_at = timezone.now() + timedelta(seconds=policy.delay(delivery.attempts))
+    return Outcome(delivery, Status.PENDING, reply.summary(), attempt, retry_at)
 
 
-def _finish(delivery: Delivery, token: uuid.UUID, status: str, error: str = "") -> str:
-    Delivery.objects.filter(pk=delivery.pk, claim=token).update(
-        status=status,
-        claim=None,
-        claimed_until=None,
-        last_error=error,
-        finished_at=timezone.now(),
-    )
-    return status.lower()
+def record(outcomes: list[Outcome], token: uuid.UUID) -> None:
+    """Write the attempts and outcomes of sent deliveries: one UPDATE per kind of outcome."""
+    if not outcomes:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(o.attempt for o in outcomes if o.attempt is not None)
+        groups: dict[tuple, list[int]] = {}
+        for outcome in outcomes:
+            key = (outcome.status, outcome.error, outcome.next_attempt_at)
+            groups.setdefault(key, []).append(outcome.delivery.pk)
+        for (status, error, next_attempt_at), pks in groups.items():
+            changes = {"claim": None, "claimed_until": None, "last_error": error}
+            if status == Status.PENDING:
+                changes["next_attempt_at"] = next_attempt_at
+            else:
+                changes.update(status=status, finished_at=now)
+            Delivery.objects.filter(pk__in=pks, claim=token).update(**changes)
 
 
 def due_receivers() -> list[int]:
@@ -424,8 +529,6 @@ def redeliver(deliveries) -> int:
         finished_at=None,
         full_object=True,
     )
-    from hub.tasks import deliver_to_receiver
-
-    for receiver_id in set(deliveries.values_list("receiver_id", flat=True)):
-        transaction.on_commit(lambda rid=receiver_id: deliver_to_receiver.delay(rid))
+    receiver_ids = set(deliveries.values_list("receiver_id", flat=True))
+    transaction.on_commit(lambda: wake(receiver_ids))
     return count

@@ -221,6 +221,8 @@ DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
 # A claim not finished within this many seconds is taken to be a dead worker's: re-sent.
 DELIVERY_CLAIM_TIMEOUT = env_float("DELIVERY_CLAIM_TIMEOUT", 120.0)
 DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 30.0)
+# Pushes to a receiver queue one task while one is pending (a Redis key with this lifetime).
+DELIVERY_WAKE_TTL = env_float("DELIVERY_WAKE_TTL", 10.0)
 
 # Every periodic task is an interval that needs no memory across restarts, so beat keeps its
 # schedule in memory: the default shelve file fails with "locking protocol" on Python 3.13

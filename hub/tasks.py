@@ -8,7 +8,10 @@ from hub.models import Delivery
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_message(message_id: int) -> dict:
-    """Send a new message to its receivers (with anything else due for them)."""
+    """Send a message to its receivers (with anything else due for them).
+
+    Pushes now wake `deliver_to_receiver`; this task remains for messages queued before.
+    """
     outcomes: dict[str, int] = {}
     pending = Delivery.objects.pending().filter(message_id=message_id)
     for receiver_id in list(pending.values_list("receiver_id", flat=True)):
@@ -19,7 +22,8 @@ def deliver_message(message_id: int) -> dict:
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_to_receiver(receiver_id: int) -> dict:
-    """Send a receiver's due deliveries."""
+    """Send a receiver's due deliveries (what was committed before this task started)."""
+    delivery.woken(receiver_id)  # before claiming: see delivery.wake
     return delivery.drain(receiver_id)
 
 
@@ -27,6 +31,5 @@ def deliver_to_receiver(receiver_id: int) -> dict:
 def sweep_deliveries() -> int:
     """Periodic: queue every receiver with due or stranded deliveries (lost tasks, dead workers)."""
     receiver_ids = delivery.due_receivers()
-    for receiver_id in receiver_ids:
-        deliver_to_receiver.delay(receiver_id)
+    delivery.wake(receiver_ids)
     return len(receiver_ids)

@@ -238,3 +238,44 @@ def test_nothing_is_queued_for_a_platform_without_receivers(cpo):
     assert response.status_code == 201
     assert Message.objects.count() == 1 and not Delivery.objects.exists()
     assert Party.objects.count() == 1
+
+
+# ---- waking the workers ------------------------------------------------------------------
+
+
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/7")
+def test_a_burst_of_pushes_queues_one_task_per_receiver_until_the_task_starts(
+    cpo, emsp_receiver, django_capture_on_commit_callbacks, monkeypatch
+):
+    from hub import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_to_receiver, "delay", queued.append)
+    receiver_id = emsp_receiver.party.pk
+    delivery.woken(receiver_id)  # nothing pending from an earlier run
+    with django_capture_on_commit_callbacks(execute=True):
+        push_put(cpo)
+    with django_capture_on_commit_callbacks(execute=True):
+        push_patch(cpo)
+    assert queued == [receiver_id]  # the second push found a wake-up pending
+
+    delivery.woken(receiver_id)  # the task started: what is committed later needs a new one
+    with django_capture_on_commit_callbacks(execute=True):
+        push_patch(cpo)
+    assert queued == [receiver_id, receiver_id]
+    assert Delivery.objects.filter(status="PENDING").count() == 3
+    delivery.woken(receiver_id)
+
+
+@respx.mock
+def test_a_batch_records_every_outcome_and_attempt(cpo, emsp_receiver):
+    respx.put(PUT_URL).mock(return_value=ok())
+    respx.patch(EVSE_URL).mock(return_value=httpx.Response(400, json={}))
+    push_put(cpo)
+    drain_all()
+    push_patch(cpo)
+    drain_all()
+    outcome = list(Delivery.objects.order_by("pk").values_list("status", "attempts"))
+    assert outcome == [("DELIVERED", 1), ("REJECTED", 1)]
+    assert DeliveryAttempt.objects.filter(http_status=400).count() == 1
+    assert not Delivery.objects.exclude(claim=None).exists()
