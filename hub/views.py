@@ -5,9 +5,9 @@ from rest_framework.views import APIView
 
 from hub.authentication import IsRegisteredPlatform
 from hub.exceptions import OCPIError, invalid, not_found
-from hub.routing import PartyRef, parse_routing_headers
+from hub.routing import PartyRef, parse_routing_headers, routing_headers
 from parties.actions import change_status
-from parties.models import ConnectionStatus, Party
+from parties.models import ConnectionStatus, Party, Platform
 
 
 def hub_party_ref() -> PartyRef:
@@ -56,6 +56,22 @@ class FunctionalView(OCPIView):
                 + (f" with role {'/'.join(self.sender_roles)}" if self.sender_roles else ""),
                 http_status=403,
             )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """The hub's own answers carry OCPI-to = the requester and OCPI-from = the hub (spec:
+        routing headers on every functional response); relayed answers keep the receiver's."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        requester = getattr(self, "from_ref", None) or self._sole_party_ref(request)
+        if requester is not None and "OCPI-from-party-id" not in response:
+            for name, value in routing_headers(to=requester, sender=hub_party_ref()).items():
+                response[name] = value
+        return response
+
+    def _sole_party_ref(self, request) -> PartyRef | None:
+        if not isinstance(request.user, Platform):  # not authenticated
+            return None
+        refs = {party.ref for party in request.user.party_list()}
+        return PartyRef(*refs.pop()) if len(refs) == 1 else None
 
     def sender_party(self, owner: PartyRef | None = None) -> Party:
         """The party this request speaks for.

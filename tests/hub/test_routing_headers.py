@@ -58,3 +58,17 @@ def test_over_long_header_value_is_2001(cpo):
 def test_routing_headers_are_ignored_on_configuration_modules(cpo):
     response = cpo.client.get("/ocpi/versions", **from_headers("XX", "???"))
     assert response.json()["status_code"] == 1000
+
+
+def test_hub_answers_carry_to_the_requester_and_from_the_hub(two_party_platform, settings):
+    response = two_party_platform.get(ECHO, **from_headers("be", "bbb"))
+    assert (response["OCPI-to-country-code"], response["OCPI-to-party-id"]) == ("BE", "BBB")
+    assert (response["OCPI-from-country-code"], response["OCPI-from-party-id"]) == (
+        settings.HUB_COUNTRY_CODE,
+        settings.HUB_PARTY_ID,
+    )
+
+
+def test_sole_party_is_addressed_on_errors_too(cpo):
+    response = cpo.client.get(ECHO, HTTP_OCPI_FROM_COUNTRY_CODE="NL")  # 2001: half a pair
+    assert (response["OCPI-to-country-code"], response["OCPI-to-party-id"]) == ("NL", "CPO")
