@@ -20,12 +20,7 @@ def unknown_receiver(ref: PartyRef | None) -> OCPIError:
 
 def find_receiver(ref: PartyRef, roles: tuple[str, ...]) -> Party:
     """The registered party a request is addressed to; 4001 when there is none."""
-    party = (
-        Party.objects.by_id(ref.country_code, ref.party_id)
-        .filter(role__in=roles)
-        .select_related("platform")
-        .first()
-    )
+    party = Party.objects.with_endpoints(ref.country_code, ref.party_id, roles)
     if party is None:
         raise unknown_receiver(ref)
     return party

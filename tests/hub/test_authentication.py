@@ -90,3 +90,34 @@ def test_offline_platform_calling_in_is_connected_again(cpo, django_capture_on_c
         assert cpo.client.get(ECHO).status_code == 200
     cpo.refresh_from_db()
     assert cpo.status == ConnectionStatus.CONNECTED
+
+
+def test_a_token_accepted_a_moment_ago_is_refused_once_revoked_or_suspended(cpo):
+    """No lookup is cached: the next request after the change is refused."""
+    assert cpo.client.get(ECHO).status_code == 200
+    cpo.status = ConnectionStatus.SUSPENDED
+    cpo.save()
+    assert cpo.client.get(ECHO).status_code == 401
+    cpo.status = ConnectionStatus.CONNECTED
+    cpo.save()
+    assert cpo.client.get(ECHO).status_code == 200
+    cpo.tokens.all().delete()
+    assert cpo.client.get(ECHO).status_code == 401
+
+
+def test_the_token_lookup_brings_the_platform_and_its_parties_in_order(db):
+    platform, token = create_platform(
+        "Two parties", [("NL", "ZZZ", "CPO"), ("BE", "AAA", "EMSP"), ("NL", "ZZZ", "EMSP")]
+    )
+    found = PlatformToken.objects.for_token(token)
+    assert found.platform.pk == platform.pk
+    parties = found.platform.party_list()
+    assert [(p.country_code, p.party_id, p.role) for p in parties] == [
+        ("BE", "AAA", "EMSP"),
+        ("NL", "ZZZ", "CPO"),
+        ("NL", "ZZZ", "EMSP"),
+    ]
+    assert all(party.platform is found.platform for party in parties)
+    assert parties[0].business_details == {"name": "Two parties"}
+    assert parties[0].last_updated.tzinfo is not None
+    assert PlatformToken.objects.for_token("not-a-token") is None
