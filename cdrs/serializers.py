@@ -31,6 +31,7 @@ from hub.serializers import (
     Number,
     Pattern,
     String,
+    validate,
 )
 from tariffs.serializers import TariffSerializer
 
@@ -135,5 +136,5 @@ class CdrSerializer(serializers.Serializer):
 
 def validate_cdr(data) -> dict:
     """Check a CDR; ValidationError names the field."""
-    CdrSerializer(data=data).is_valid(raise_exception=True)
+    validate(CdrSerializer, data)
     return data

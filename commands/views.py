@@ -8,7 +8,6 @@ response URLs, and the CPO's ActiveChargingProfile updates.
 
 from django.http import HttpResponse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers
 
 from hub import status
 from hub.client import Reply
@@ -17,6 +16,7 @@ from hub.proxy import relay
 from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
 from hub.schema import EMPTY, envelope
+from hub.serializers import validate
 from hub.views import FunctionalView
 from parties.models import Party, Role
 
@@ -45,12 +45,6 @@ from .serializers import (
 
 COMMAND_RESPONSE = envelope("CommandResponseEnvelope", CommandResponseSerializer())
 PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileResponseSerializer())
-
-
-def validated(serializer_class: type[serializers.Serializer], data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def check_token_owner(sender: Party, token: dict) -> None:
@@ -106,7 +100,7 @@ class CommandReceiverView(FunctionalView):
                 status.INVALID_OR_MISSING_PARAMETERS,
             )
         sender = self.sender_party()
-        data = validated(serializer_class, request.data)
+        data = validate(serializer_class, request.data)
         if "token" in data:
             check_token_owner(sender, data["token"])
         cpo = routing.resolve_cpo(sender, command, data, self.to_ref)
@@ -144,7 +138,7 @@ class CommandResultView(FunctionalView):
     )
     def post(self, request, command_id):
         entry = find_command(self.platform, Module.COMMANDS, command_id)
-        validated(CommandResultSerializer, request.data)
+        validate(CommandResultSerializer, request.data)
         reply = relay_result(entry, request.data)
         return relay(reply, entry.requester, entry.cpo)
 
@@ -161,7 +155,7 @@ class ChargingProfileReceiverView(FunctionalView):
         responses=PROFILE_RESPONSE,
     )
     def get(self, request, session_id):
-        query = validated(ActiveChargingProfileRequestSerializer, request.query_params)
+        query = validate(ActiveChargingProfileRequestSerializer, request.query_params)
         return self.forward(
             session_id, CommandType.GET_ACTIVE_CHARGING_PROFILE, "GET", dict(query), query=True
         )
@@ -173,7 +167,7 @@ class ChargingProfileReceiverView(FunctionalView):
         responses=PROFILE_RESPONSE,
     )
     def put(self, request, session_id):
-        validated(SetChargingProfileSerializer, request.data)
+        validate(SetChargingProfileSerializer, request.data)
         return self.forward(session_id, CommandType.SET_CHARGING_PROFILE, "PUT", request.data)
 
     @extend_schema(
@@ -183,7 +177,7 @@ class ChargingProfileReceiverView(FunctionalView):
         responses=PROFILE_RESPONSE,
     )
     def delete(self, request, session_id):
-        query = validated(ClearProfileRequestSerializer, request.query_params)
+        query = validate(ClearProfileRequestSerializer, request.query_params)
         return self.forward(
             session_id, CommandType.CLEAR_CHARGING_PROFILE, "DELETE", dict(query), query=True
         )
@@ -236,7 +230,7 @@ class ChargingProfileSenderView(FunctionalView):
     )
     def post(self, request, reference):
         entry = find_command(self.platform, Module.CHARGINGPROFILES, reference)
-        validated(PROFILE_RESULT_SERIALIZERS[entry.command], request.data)
+        validate(PROFILE_RESULT_SERIALIZERS[entry.command], request.data)
         reply = relay_result(entry, request.data)
         return relay_without_data(reply, entry.requester, entry.cpo)
 
@@ -250,7 +244,7 @@ class ChargingProfileSenderView(FunctionalView):
         session_id = reference
         check_session_id(session_id)
         cpo = self.sender_party()
-        validated(ActiveChargingProfileSerializer, request.data)
+        validate(ActiveChargingProfileSerializer, request.data)
         receiver = routing.profile_receiver(cpo, session_id, self.to_ref)
         reply = forward_profile_update(
             cpo, receiver, session_id, request.data, request.ocpi_correlation_id

@@ -28,6 +28,7 @@ from hub.serializers import (
     Pattern,
     String,
     enum_list,
+    validate,
 )
 
 STATUS = [
@@ -212,6 +213,5 @@ ID_FIELDS = {1: "id", 2: "uid", 3: "id"}
 
 def validate_object(depth: int, data) -> dict:
     """Check a Location (depth 1), EVSE (2) or Connector (3); ValidationError names the field."""
-    serializer = SERIALIZERS[depth](data=data)
-    serializer.is_valid(raise_exception=True)
+    validate(SERIALIZERS[depth], data)
     return data

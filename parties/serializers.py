@@ -5,7 +5,7 @@ import re
 from rest_framework import serializers
 
 from hub.ocpi_types import BusinessDetailsSerializer
-from hub.serializers import CiString, DateTime, Enum, HttpURL, String
+from hub.serializers import CiString, DateTime, Enum, HttpURL, String, validate
 from parties.models import ConnectionStatus, InterfaceRole, Role
 
 ROLE = Role.values
@@ -79,6 +79,4 @@ class ClientInfoSerializer(serializers.Serializer):
 
 def validate_credentials(data) -> dict:
     """A validated Credentials object; raises ValidationError (answered as 2001)."""
-    serializer = CredentialsSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return validate(CredentialsSerializer, data)

@@ -27,7 +27,11 @@ from rest_framework import serializers  # noqa: E402
 from cdrs.serializers import validate_cdr  # noqa: E402
 from hub.exceptions import flatten_errors  # noqa: E402
 from hub.ocpi_types import DisplayTextSerializer, EnergyMixSerializer  # noqa: E402
-from hub.serializers import DateTime, Integer  # noqa: E402
+from hub.serializers import (  # noqa: E402
+    DateTime,
+    Integer,
+    validate,
+)
 from locations.serializers import (  # noqa: E402
     ConnectorSerializer,
     EvseSerializer,
@@ -41,7 +45,7 @@ from parties.serializers import (  # noqa: E402
     VersionSerializer,
     validate_credentials,
 )
-from sessions.serializers import SessionSerializer, validate  # noqa: E402
+from sessions.serializers import SessionSerializer  # noqa: E402
 from tariffs.serializers import validate_tariff  # noqa: E402
 from tokens.serializers import TokenSerializer, validate_token  # noqa: E402
 

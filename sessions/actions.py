@@ -11,11 +11,11 @@ from hub import delivery, status
 from hub.exceptions import OCPIError, invalid
 from hub.models import Message
 from hub.routing import PartyRef
-from hub.serializers import OPTIONAL
+from hub.serializers import OPTIONAL, validate
 from hub.types import parse_datetime
 from parties.models import Party
 from sessions.models import Session
-from sessions.serializers import SessionSerializer, validate
+from sessions.serializers import SessionSerializer
 
 MODULE = "sessions"
 

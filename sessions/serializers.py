@@ -62,9 +62,3 @@ CHARGING_PREFERENCES_RESPONSE = [
     "NOT_POSSIBLE",
     "PROFILE_TYPE_NOT_SUPPORTED",
 ]
-
-
-def validate(serializer_class, data) -> dict:
-    """Check `data`; ValidationError names the field."""
-    serializer_class(data=data).is_valid(raise_exception=True)
-    return data

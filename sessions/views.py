@@ -13,6 +13,7 @@ from hub.proxy import find_receiver, forward
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
 from hub.schema import envelope, get_list, get_object, push
+from hub.serializers import validate
 from hub.status import UNKNOWN_RECEIVER
 from hub.views import FunctionalView
 from parties.models import Role
@@ -22,7 +23,6 @@ from sessions.serializers import (
     CHARGING_PREFERENCES_RESPONSE,
     ChargingPreferencesSerializer,
     SessionSerializer,
-    validate,
 )
 
 

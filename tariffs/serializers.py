@@ -22,6 +22,7 @@ from hub.serializers import (
     Pattern,
     String,
     enum_list,
+    validate,
 )
 
 TARIFF_TYPE = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
@@ -94,5 +95,5 @@ class TariffSerializer(serializers.Serializer):
 
 def validate_tariff(data) -> dict:
     """Check a Tariff; ValidationError names the field."""
-    TariffSerializer(data=data).is_valid(raise_exception=True)
+    validate(TariffSerializer, data)
     return data

@@ -12,6 +12,7 @@ from hub.serializers import (
     DateTime,
     Enum,
     String,
+    validate,
 )
 
 WHITELIST_TYPE = ["ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER"]
@@ -58,12 +59,12 @@ class AuthorizationInfoSerializer(serializers.Serializer):
 
 def validate_token(data) -> dict:
     """Check a Token; ValidationError names the field."""
-    TokenSerializer(data=data).is_valid(raise_exception=True)
+    validate(TokenSerializer, data)
     return data
 
 
 def validate_location_references(data) -> dict:
-    LocationReferencesSerializer(data=data).is_valid(raise_exception=True)
+    validate(LocationReferencesSerializer, data)
     return data
 
 
