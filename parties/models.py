@@ -219,15 +219,17 @@ class PartyQuerySet(models.QuerySet):
         """The first party by this id and one of `roles`, with its platform and the platform's
         endpoints (`endpoint_url` then asks no more), in one statement (from the whole table:
         filters of this queryset do not apply)."""
+        roles = list(roles)
+        placeholders = ", ".join(["%s"] * len(roles))  # portable: SQLite has no ANY(array)
         rows = joined_rows(
             self.db,
             (Party, Platform, Endpoint),
             f"""FROM {table(Party)} t0
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
             LEFT JOIN {table(Endpoint)} t2 ON t2.platform_id = t1.id
-            WHERE t0.country_code = %s AND t0.party_id = %s AND t0.role = ANY(%s)
+            WHERE t0.country_code = %s AND t0.party_id = %s AND t0.role IN ({placeholders})
             ORDER BY t0.country_code, t0.party_id, t0.role""",
-            [country_code.upper(), party_id.upper(), list(roles)],
+            [country_code.upper(), party_id.upper(), *roles],
         )
         if not rows:
             return None
@@ -330,7 +332,12 @@ def from_row(db: str, model, fields, values):
     connection = connections[db]
     converted = []
     for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field.cached_col, connection)
+        column = field.cached_col
+        # As the ORM's compiler does: the backend's converters (e.g. SQLite's datetimes), then
+        # the field's own.
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection
+        ):
+            value = converter(value, column, connection)
         converted.append(value)
     return model.from_db(db, [field.attname for field in fields], converted)
