@@ -8,6 +8,7 @@ out as such only while the receiver got everything before it, otherwise the rece
 full stored object as a PUT.
 """
 
+import json
 import logging
 import time
 import uuid
@@ -63,6 +64,25 @@ request_params = _hook_registry(_request_params)
 # what a module keeps from a receiver's accepting answer (a CDR's Location header)
 _delivered_hooks: dict[str, Callable[[Delivery, "Reply"], None]] = {}
 on_delivered = _hook_registry(_delivered_hooks)
+
+
+def stored_document_as_put(module: str, model, key: Callable[[Message], dict], id_field="id"):
+    """Register the common full-object provider: the stored copy's JSON document, found by
+    owner and `key(message)` (lookups on `model`), sent as a PUT of the whole object."""
+
+    @full_object_provider(module)
+    def provide(message: Message) -> tuple[list[str], bytes] | None:
+        stored = (
+            model.objects.owned_by(message.owner_country_code, message.owner_party_id)
+            .filter(**key(message))
+            .first()
+        )
+        if stored is None:
+            return None
+        body = json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")).encode()
+        return [stored.document[id_field]], body
+
+    return provide
 
 
 def hub_party_ref() -> PartyRef:

@@ -1,12 +1,9 @@
 """Use cases of the locations module; each owns its transaction."""
 
-import json
-
 from django.db import transaction
 
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
-from hub.models import Message
 from hub.routing import PartyRef
 from hub.types import parse_datetime
 from locations.models import Location
@@ -176,15 +173,6 @@ def find_location(location_id: str, owner: PartyRef | None) -> Location:
     return found[0]
 
 
-@delivery.full_object_provider(MODULE)
-def stored_location(message: Message) -> tuple[list[str], bytes] | None:
-    """The stored Location as a full PUT, for a receiver that missed an earlier version."""
-    location = (
-        Location.objects.owned_by(message.owner_country_code, message.owner_party_id)
-        .filter(location_id=message.object_id)
-        .first()
-    )
-    if location is None:
-        return None
-    body = json.dumps(location.document, ensure_ascii=False, separators=(",", ":")).encode()
-    return [location.document["id"]], body
+delivery.stored_document_as_put(
+    MODULE, Location, lambda message: {"location_id": message.object_id}
+)

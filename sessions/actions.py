@@ -1,7 +1,5 @@
 """Use cases of the sessions module; each owns its transaction."""
 
-import json
-
 from django.db import transaction
 from rest_framework import serializers
 
@@ -9,7 +7,6 @@ from cdrs.models import EMSP_ROLES
 from cdrs.serializers import SessionChargingPeriodSerializer
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid
-from hub.models import Message
 from hub.routing import PartyRef
 from hub.serializers import OPTIONAL, validate
 from hub.types import parse_datetime
@@ -131,15 +128,4 @@ def _save(session: Session, document: dict, emsp: PartyRef) -> None:
     session.save()
 
 
-@delivery.full_object_provider(MODULE)
-def stored_session(message: Message) -> tuple[list[str], bytes] | None:
-    """The stored Session as a full PUT, for a receiver that missed an earlier version."""
-    session = (
-        Session.objects.owned_by(message.owner_country_code, message.owner_party_id)
-        .filter(session_id=message.object_id)
-        .first()
-    )
-    if session is None:
-        return None
-    body = json.dumps(session.document, ensure_ascii=False, separators=(",", ":")).encode()
-    return [session.document["id"]], body
+delivery.stored_document_as_put(MODULE, Session, lambda message: {"session_id": message.object_id})

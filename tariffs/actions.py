@@ -1,12 +1,9 @@
 """Use cases of the tariffs module; each owns its transaction."""
 
-import json
-
 from django.db import transaction
 
 from hub import delivery
 from hub.exceptions import invalid, not_found
-from hub.models import Message
 from hub.routing import PartyRef
 from hub.types import parse_datetime
 from parties.models import Party
@@ -91,15 +88,5 @@ def find_tariff(owner: Party, tariff_id: str) -> Tariff:
     return tariff
 
 
-@delivery.full_object_provider(MODULE)
-def stored_tariff(message: Message) -> tuple[list[str], bytes] | None:
-    """The stored Tariff as a full PUT (None once deleted), for a re-delivery."""
-    tariff = (
-        Tariff.objects.owned_by(message.owner_country_code, message.owner_party_id)
-        .filter(tariff_id=message.object_id)
-        .first()
-    )
-    if tariff is None:
-        return None
-    body = json.dumps(tariff.document, ensure_ascii=False, separators=(",", ":")).encode()
-    return [tariff.document["id"]], body
+# (None once deleted: a re-delivered DELETE then goes out as the DELETE.)
+delivery.stored_document_as_put(MODULE, Tariff, lambda message: {"tariff_id": message.object_id})

@@ -1,7 +1,5 @@
 """Use cases of the tokens module; each owns its transaction."""
 
-import json
-
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
@@ -136,16 +134,9 @@ def token_type_of(message: Message) -> dict[str, str]:
     return {"type": message.object_id.rsplit(":", 1)[1]}
 
 
-@delivery.full_object_provider(MODULE)
-def stored_token(message: Message) -> tuple[list[str], bytes] | None:
-    """The stored Token as a full PUT, for a receiver that missed an earlier version."""
-    uid, token_type = message.object_id.rsplit(":", 1)
-    token = (
-        Token.objects.owned_by(message.owner_country_code, message.owner_party_id)
-        .filter(uid=uid, type=token_type)
-        .first()
-    )
-    if token is None:
-        return None
-    body = json.dumps(token.document, ensure_ascii=False, separators=(",", ":")).encode()
-    return [token.document["uid"]], body
+delivery.stored_document_as_put(
+    MODULE,
+    Token,
+    lambda message: dict(zip(("uid", "type"), message.object_id.rsplit(":", 1), strict=True)),
+    id_field="uid",
+)
