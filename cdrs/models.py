@@ -5,16 +5,14 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from hub.models import OwnedQuerySet
 from parties.models import Role
 
 # Who receives Sessions and CDRs: the party owning the driver's token (spec: eMSP, SCSP).
 EMSP_ROLES = (Role.EMSP, Role.SCSP, Role.OTHER, Role.NSP)
 
 
-class PrivateQuerySet(models.QuerySet):
-    def owned_by(self, country_code: str, party_id: str) -> "PrivateQuerySet":
-        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
-
+class PrivateQuerySet(OwnedQuerySet):
     def visible_to(self, parties) -> "PrivateQuerySet":
         """What these parties may read (HUB-RULES §3.0): an eMSP (or SCSP, OTHER...) its own
         sessions/CDRs, a CPO those it owns; nobody anything else."""

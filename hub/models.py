@@ -3,6 +3,14 @@
 from django.db import models
 
 
+class OwnedQuerySet(models.QuerySet):
+    """Stored copies of client-owned objects, keyed by their owner's country_code/party_id."""
+
+    def owned_by(self, country_code: str, party_id: str):
+        """Objects of one party (CiString country_code/party_id)."""
+        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+
 class Message(models.Model):
     """A push the hub accepted: what a receiver gets, byte for byte, unless superseded."""
 

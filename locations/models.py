@@ -2,11 +2,7 @@
 
 from django.db import models
 
-
-class LocationQuerySet(models.QuerySet):
-    def owned_by(self, country_code: str, party_id: str) -> "LocationQuerySet":
-        """Locations of one CPO (CiString country_code/party_id)."""
-        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+from hub.models import OwnedQuerySet
 
 
 class Location(models.Model):
@@ -23,7 +19,7 @@ class Location(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = LocationQuerySet.as_manager()
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -3,12 +3,10 @@
 from django.db import models
 from django.db.models import Q
 
+from hub.models import OwnedQuerySet
 
-class TokenQuerySet(models.QuerySet):
-    def owned_by(self, country_code: str, party_id: str) -> "TokenQuerySet":
-        """Tokens of one eMSP (CiString country_code/party_id)."""
-        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
 
+class TokenQuerySet(OwnedQuerySet):
     def visible_to(self, parties) -> "TokenQuerySet":
         """What these parties may pull: a CPO the broadcast Tokens and those pushed to it
         directly; an eMSP (or any other role) its own Tokens only."""
