@@ -4,6 +4,7 @@ All tests live under tests/ so that one conftest serves every module.
 """
 
 import base64
+import copy
 import os
 import subprocess
 import sys
@@ -45,6 +46,26 @@ def create_platform(
     for (identifier, role), url in (endpoints or {}).items():
         Endpoint.objects.create(platform=platform, identifier=identifier, role=role, url=url)
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
+
+
+def changed(base: dict, **changes) -> dict:
+    """A deep copy of `base` with `changes` applied (None removes a field)."""
+    data = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def client_for(country_code: str, party_id: str, role: str) -> APIClient:
+    """A client of the platform hosting this party (the platform is created on first use)."""
+    party = Party.objects.by_id(country_code, party_id).filter(role=role).first()
+    if party is not None:
+        return ocpi_client(PlatformToken.issue(party.platform, PlatformToken.Kind.ACCESS))
+    _, token = create_platform(f"{role} {country_code}{party_id}", [(country_code, party_id, role)])
+    return ocpi_client(token)
 
 
 def ocpi_client(token: str | None, **headers) -> APIClient:

@@ -1,13 +1,11 @@
 """Locations test data: spec examples (copied from the OCPI 2.2.1 repository) and builders."""
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from parties.models import Party, PlatformToken
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import changed, client_for, create_platform, ocpi_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EMSP_LOCATIONS = "http://emsp.test/ocpi/emsp/2.2.1/locations/"
@@ -48,22 +46,11 @@ def example(name: str):
 
 def location(**changes) -> dict:
     """A valid Location of NL*CPO with `changes` applied (None removes a field)."""
-    data = copy.deepcopy(LOCATION)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(LOCATION, **changes)
 
 
 def cpo_client_for(country_code: str, party_id: str):
-    """A client of the CPO platform hosting this party (created on first use)."""
-    party = Party.objects.by_id(country_code, party_id).filter(role="CPO").first()
-    if party is not None:
-        return ocpi_client(PlatformToken.issue(party.platform, PlatformToken.Kind.ACCESS))
-    _, token = create_platform(f"CPO {country_code}{party_id}", [(country_code, party_id, "CPO")])
-    return ocpi_client(token)
+    return client_for(country_code, party_id, "CPO")
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """Sessions and CDRs test data: spec examples (copied from the OCPI 2.2.1 repository), builders,
 and a small world of two CPOs and two eMSPs."""
 
-import copy
 import json
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import changed, create_platform, ocpi_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EMSP_URL = "http://emsp.test/ocpi/2.2.1"
@@ -40,17 +39,6 @@ SESSION = {
 
 def example(name: str, folder: Path = FIXTURES):
     return json.loads((folder / name).read_text())
-
-
-def changed(base: dict, **changes) -> dict:
-    """A deep copy of `base` with `changes` applied (None removes a field)."""
-    data = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
 
 
 def session(**changes) -> dict:

@@ -1,12 +1,11 @@
 """Tariffs test data: spec examples (copied from the OCPI 2.2.1 repository) and builders."""
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import changed, create_platform, ocpi_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EMSP_TARIFFS = "http://emsp.test/ocpi/emsp/2.2.1/tariffs/"
@@ -31,13 +30,7 @@ def example(name: str):
 
 def tariff(**changes) -> dict:
     """A valid Tariff of NL*CPO with `changes` applied (None removes a field)."""
-    data = copy.deepcopy(TARIFF)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(TARIFF, **changes)
 
 
 def put(client, path: str, body, **headers):

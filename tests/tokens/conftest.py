@@ -1,13 +1,11 @@
 """Tokens test data: spec examples (copied from the OCPI 2.2.1 repository) and builders."""
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from parties.models import Party, PlatformToken
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import changed, client_for, create_platform, ocpi_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CPO_TOKENS = "http://cpo.test/ocpi/cpo/2.2.1/tokens/"
@@ -33,24 +31,11 @@ def example(name: str):
 
 def token(**changes) -> dict:
     """A valid RFID Token of DE*MSP with `changes` applied (None removes a field)."""
-    data = copy.deepcopy(TOKEN)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return changed(TOKEN, **changes)
 
 
 def emsp_client_for(country_code: str, party_id: str):
-    """A client of the eMSP platform hosting this party (created on first use)."""
-    party = Party.objects.by_id(country_code, party_id).filter(role="EMSP").first()
-    if party is not None:
-        return ocpi_client(PlatformToken.issue(party.platform, PlatformToken.Kind.ACCESS))
-    _, access = create_platform(
-        f"eMSP {country_code}{party_id}", [(country_code, party_id, "EMSP")]
-    )
-    return ocpi_client(access)
+    return client_for(country_code, party_id, "EMSP")
 
 
 def put(client, path: str, body, **headers):
