@@ -7,6 +7,7 @@ import pytest
 
 from cdrs.models import Cdr
 from hub.models import Delivery, DeliveryAttempt
+from tests.cdrs.conftest import cdr
 from tests.conftest import create_platform, ocpi_client
 from tests.integration.test_location_delivery import FAST, wait_until
 from tests.servers import ocpi_ok
@@ -14,42 +15,16 @@ from tests.servers import ocpi_ok
 pytestmark = pytest.mark.integration
 
 PATH = "/ocpi/emsp/2.2.1/cdrs"
-CDR = {
-    "country_code": "NL",
-    "party_id": "CPO",
-    "id": "CDR1",
-    "start_date_time": "2024-01-01T10:00:00Z",
-    "end_date_time": "2024-01-01T11:00:00Z",
-    "cdr_token": {
+# The driver's eMSP is DE*MSA here.
+CDR = cdr(
+    cdr_token={
         "country_code": "DE",
         "party_id": "MSA",
         "uid": "U1",
         "type": "RFID",
         "contract_id": "C1",
-    },
-    "auth_method": "WHITELIST",
-    "cdr_location": {
-        "id": "LOC1",
-        "address": "Stationsplein 1",
-        "city": "Utrecht",
-        "country": "NLD",
-        "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
-        "evse_uid": "EVSE1",
-        "evse_id": "NL*CPO*E1",
-        "connector_id": "1",
-        "connector_standard": "IEC_62196_T2",
-        "connector_format": "SOCKET",
-        "connector_power_type": "AC_3_PHASE",
-    },
-    "currency": "EUR",
-    "charging_periods": [
-        {"start_date_time": "2024-01-01T10:00:00Z", "dimensions": [{"type": "TIME", "volume": 1}]}
-    ],
-    "total_cost": {"excl_vat": 4.0},
-    "total_energy": 11,
-    "total_time": 1,
-    "last_updated": "2024-01-01T11:00:00Z",
-}
+    }
+)
 RAW = json.dumps(CDR, indent=2).encode()
 
 

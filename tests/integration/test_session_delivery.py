@@ -8,26 +8,13 @@ import pytest
 from hub.models import Delivery
 from tests.conftest import create_platform, ocpi_client
 from tests.integration.test_location_delivery import FAST, wait_until
+from tests.sessions.conftest import session
 
 pytestmark = pytest.mark.integration
 
 PATH = "/ocpi/emsp/2.2.1/sessions"
 TOKEN = {"country_code": "DE", "party_id": "MSA", "uid": "U1", "type": "RFID", "contract_id": "C1"}
-SESSION = {
-    "country_code": "NL",
-    "party_id": "CPO",
-    "id": "S1",
-    "start_date_time": "2024-01-01T10:00:00Z",
-    "kwh": 0,
-    "cdr_token": TOKEN,
-    "auth_method": "WHITELIST",
-    "location_id": "LOC1",
-    "evse_uid": "EVSE1",
-    "connector_id": "1",
-    "currency": "EUR",
-    "status": "ACTIVE",
-    "last_updated": "2024-01-01T10:00:00Z",
-}
+SESSION = session(cdr_token=TOKEN, status="ACTIVE")
 
 
 def emsp_at(server, name, country_code, party_id):
