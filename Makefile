@@ -23,7 +23,8 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py run_embedded --host $(HOST) --port $(PORT)
+	HUB_BASE_URL=$${HUB_BASE_URL:-http://$(HOST):$(PORT)} \
+		$(BIN)/python manage.py run_embedded --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest
