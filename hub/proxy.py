@@ -80,3 +80,20 @@ def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
         if name.lower() in reply.headers:
             response[name] = reply.headers[name.lower()]
     return response
+
+
+def get_at_receiver(
+    request, *, owner: Party, to_ref: PartyRef, roles, module: str, segments, params=None
+) -> HttpResponse:
+    """A client-owned object's owner reads its copy at the receiver named by OCPI-to: the GET
+    goes to that receiver's RECEIVER interface, the URL keeping the owner's country/party."""
+    return forward(
+        request,
+        sender=owner,
+        receiver=find_receiver(to_ref, roles),
+        module=module,
+        interface="RECEIVER",
+        method="GET",
+        segments=(owner.country_code, owner.party_id, *segments),
+        params=params,
+    )

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_view
 
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward
+from hub.proxy import get_at_receiver
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
 from hub.schema import get_list, get_object, push
@@ -67,15 +67,13 @@ class LocationReceiverView(FunctionalView):
         owner = self.owned_object(country_code, party_id)
         segments = _segments(location_id, evse_uid, connector_id)
         if self.to_ref is not None:  # the CPO checks its object at one receiver
-            receiver = find_receiver(self.to_ref, (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP))
-            return forward(
+            return get_at_receiver(
                 request,
-                sender=owner,
-                receiver=receiver,
+                owner=owner,
+                to_ref=self.to_ref,
+                roles=(Role.EMSP, Role.NSP, Role.OTHER, Role.NAP),
                 module="locations",
-                interface="RECEIVER",
-                method="GET",
-                segments=(owner.country_code, owner.party_id, *segments),
+                segments=segments,
             )
         return _stored_part(find_location(location_id, owner=PartyRef(*owner.ref)), segments)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from cdrs.models import EMSP_ROLES
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward
+from hub.proxy import find_receiver, forward, get_at_receiver
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
 from hub.schema import envelope, get_list, get_object, push
@@ -44,14 +44,13 @@ class SessionReceiverView(FunctionalView):
     def get(self, request, country_code, party_id, session_id):
         owner = self.owned_object(country_code, party_id)
         if self.to_ref is not None:  # the CPO checks its Session at the eMSP
-            return forward(
+            return get_at_receiver(
                 request,
-                sender=owner,
-                receiver=find_receiver(self.to_ref, EMSP_ROLES),
+                owner=owner,
+                to_ref=self.to_ref,
+                roles=EMSP_ROLES,
                 module=MODULE,
-                interface="RECEIVER",
-                method="GET",
-                segments=(owner.country_code, owner.party_id, session_id),
+                segments=(session_id,),
             )
         session = Session.objects.owned_by(*owner.ref).filter(session_id=session_id.upper()).first()
         if session is None:

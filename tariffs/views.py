@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward
+from hub.proxy import get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import EMPTY, get_list, get_object, push
 from hub.views import FunctionalView
@@ -28,14 +28,13 @@ class TariffReceiverView(FunctionalView):
     def get(self, request, country_code, party_id, tariff_id):
         owner = self.owned_object(country_code, party_id)
         if self.to_ref is not None:  # the CPO checks its Tariff at one receiver
-            return forward(
+            return get_at_receiver(
                 request,
-                sender=owner,
-                receiver=find_receiver(self.to_ref, RECEIVING_ROLES),
+                owner=owner,
+                to_ref=self.to_ref,
+                roles=RECEIVING_ROLES,
                 module="tariffs",
-                interface="RECEIVER",
-                method="GET",
-                segments=(owner.country_code, owner.party_id, tariff_id),
+                segments=(tariff_id,),
             )
         return ocpi_response(find_tariff(owner, tariff_id).document)
 

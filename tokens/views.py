@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward
+from hub.proxy import find_receiver, forward, get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
 from hub.views import FunctionalView
@@ -36,14 +36,13 @@ class TokenReceiverView(FunctionalView):
         owner = self.owned_object(country_code, party_id)
         token_type = token_type_param(request.query_params.get("type")) or DEFAULT_TYPE
         if self.to_ref is not None:  # the eMSP checks its Token at one CPO
-            return forward(
+            return get_at_receiver(
                 request,
-                sender=owner,
-                receiver=find_receiver(self.to_ref, (Role.CPO,)),
+                owner=owner,
+                to_ref=self.to_ref,
+                roles=(Role.CPO,),
                 module="tokens",
-                interface="RECEIVER",
-                method="GET",
-                segments=(owner.country_code, owner.party_id, token_uid),
+                segments=(token_uid,),
                 params={"type": token_type},
             )
         return ocpi_response(find_token(owner, token_uid, token_type).document)
