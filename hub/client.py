@@ -13,6 +13,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import httpx
@@ -81,10 +83,16 @@ class Reply:
 
     @property
     def ok(self) -> bool:
+        """Accepted: HTTP 2xx with an OCPI envelope whose status_code is a success (1xxx).
+
+        A 2xx without an envelope (an HTML page of a proxy, an empty body, `{}`) is not an
+        answer of the party: it is not taken as accepted.
+        """
         return (
             self.http_status is not None
             and 200 <= self.http_status < 300
-            and (self.status_code is None or 1000 <= self.status_code < 2000)
+            and self.status_code is not None
+            and 1000 <= self.status_code < 2000
         )
 
     @property
@@ -93,14 +101,40 @@ class Reply:
 
     @property
     def retryable(self) -> bool:
-        """Worth sending again: no answer, HTTP 5xx, or OCPI 3xxx (server errors)."""
-        if self.http_status is None or self.http_status >= 500:
+        """Worth sending again: no answer, HTTP 408/429/5xx, a 2xx that is not an OCPI answer,
+        OCPI 3xxx (server errors) or a peer hub's 4001-4003 (it could not reach its party)."""
+        if self.http_status is None or self.http_status in (408, 429) or self.http_status >= 500:
             return True
-        return self.status_code is not None and 3000 <= self.status_code < 4000
+        if self.status_code is None:
+            return 200 <= self.http_status < 300
+        return 3000 <= self.status_code < 4000 or self.status_code in (4001, 4002, 4003)
+
+    @property
+    def throttled(self) -> bool:
+        """The party asked the hub to slow down (HTTP 429)."""
+        return self.http_status == 429
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the party asked the hub to wait (Retry-After: seconds or an HTTP date)."""
+        value = self.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isascii() and value.isdigit():
+            return float(value)
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            return None
+        return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
     def summary(self) -> str:
         if self.error:
             return self.error
+        if self.status_code is None:
+            return f"HTTP {self.http_status}, not an OCPI answer"
         return f"HTTP {self.http_status} OCPI {self.status_code} {self.message}".strip()
 
 
@@ -153,8 +187,9 @@ def call(
             reply.body = response.json()
         except ValueError:
             reply.body = None
-        if isinstance(reply.body, dict) and isinstance(reply.body.get("status_code"), int):
-            reply.status_code = reply.body["status_code"]
+        code = reply.body.get("status_code") if isinstance(reply.body, dict) else None
+        if isinstance(code, int) and not isinstance(code, bool):
+            reply.status_code = code
     reply.duration_ms = (time.perf_counter() - started) * 1000
     logger.info(
         "%s %s -> %s (%.0f ms) request=%s correlation=%s",

@@ -13,13 +13,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from hub.client import Reply, call, join_url
@@ -274,43 +276,53 @@ def retry_policy(module: str) -> RetryPolicy:
 
 # ----------------------------------------------------------------------------------------
 # Sending
+#
+# A worker drains one receiver at a time: it claims a batch of the receiver's due deliveries
+# (the latest version of each object only, so every delivery in a batch is a different object)
+# and sends up to `Platform.max_in_flight` of them at the same time over pooled keep-alive
+# connections. Database work (rendering a full object, writing outcomes, renewing the claim)
+# stays in the draining thread; the sending threads only make HTTP calls.
+
+# Configuration modules carry no OCPI-to/OCPI-from headers (transport_and_format, Message
+# Routing: the routing headers belong to the functional modules).
+CONFIGURATION_MODULES = ("hubclientinfo",)
 
 
-def claim(receiver_id: int, limit: int | None = None) -> tuple[uuid.UUID, list[Delivery]]:
+def claim(receiver_id: int, limit: int | None = None) -> tuple["Lease", list[Delivery]]:
     """Claim a batch of the receiver's due deliveries; nothing while another worker sends to it.
 
     One sender per receiver at a time keeps each object's versions in order. The receiver's
     row lock serializes claimers on PostgreSQL; SQLite serializes write transactions anyway.
     A claim that expired belonged to a lost worker: it is claimed again and noted as an attempt.
+    Every time is the database's (`Now()`), so workers with skewed clocks agree on expiry.
     A fixed number of statements per batch, whatever its size.
     """
-    token = uuid.uuid4()
+    lease = Lease(receiver_id)
     with transaction.atomic():
         list(Party.objects.select_for_update().filter(pk=receiver_id).values_list("pk"))
-        now = timezone.now()
         mine = Delivery.objects.pending().filter(receiver_id=receiver_id)
-        if mine.filter(claimed_until__gt=now).exists():
-            return token, []
+        if mine.filter(claimed_until__gt=Now()).exists():
+            return lease, []
         previous = Delivery.objects.filter(
             receiver_id=OuterRef("receiver_id"),
             object_key=OuterRef("object_key"),
             pk__lt=OuterRef("pk"),
         ).order_by("-pk")
         due = list(
-            mine.filter(next_attempt_at__lte=now)
+            mine.filter(next_attempt_at__lte=Now())
             .select_related("message")
             .annotate(previous_status=Subquery(previous.values("status")[:1]))
             .order_by("pk")[: limit or settings.DELIVERY_BATCH_SIZE]
         )
         if not due:
-            return token, []
+            return lease, []
         batch = _latest_per_object(due)
         batch_pks = [d.pk for d in batch]
         # Older versions of these objects (in this batch or waiting for their retry time)
         # are replaced by the latest.
         mine.filter(object_key__in={d.object_key for d in batch}, pk__lt=max(batch_pks)).exclude(
             pk__in=batch_pks
-        ).update(status=Status.SUPERSEDED, finished_at=now, claim=None, claimed_until=None)
+        ).update(status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None)
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery=delivery,
@@ -325,15 +337,15 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple[uuid.UUID, list[D
         full = [d for d in batch if not d.full_object and _needs_full_object(d)]
         if full:
             Delivery.objects.filter(pk__in=[d.pk for d in full]).update(full_object=True)
+        lease.started()
         Delivery.objects.filter(pk__in=batch_pks).update(
-            claim=token,
-            claimed_until=now + timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT),
-            attempts=F("attempts") + 1,
+            claim=lease.token, claimed_until=lease.expiry(), attempts=F("attempts") + 1
         )
         for delivery in batch:
             delivery.attempts += 1
             delivery.full_object = delivery.full_object or delivery in full
-    return token, batch
+    lease.held = len(batch)
+    return lease, batch
 
 
 def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
@@ -345,38 +357,96 @@ def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
 
 
 def _needs_full_object(delivery: Delivery) -> bool:
-    """A partial push may go out as sent only if the receiver got the version before it.
+    """A partial push (a PATCH, a PUT of an EVSE) may go out as sent only on its first attempt,
+    and only if the receiver got the version before it.
 
+    A retry is sent in full because the first try may have been applied without the hub
+    learning it (a timeout, a 5xx after the write, a worker lost mid-send): a Session PATCH
+    appends charging periods, so sending it twice would double energy and cost at the eMSP.
     `previous_status` is the status of the receiver's previous delivery of the object when it
     was claimed: one still pending is superseded by this one, so it did not arrive either.
     """
     if delivery.message.is_full_object:
         return False
+    if delivery.attempts > 0:
+        return True
     return delivery.previous_status not in (None, Status.DELIVERED)
 
 
-def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
-    """Send the receiver's due deliveries, batch by batch, over one pooled connection.
+class Lease:
+    """A worker's claim on a batch, renewed while the batch is being sent.
 
-    After `max_batches` it hands over to a new task (other receivers get their turn).
+    The expiry lives in the database (`claimed_until`, on the database clock); the worker only
+    measures how long ago it last renewed. It starts a send only while that send is sure to end
+    (`OCPI_REQUEST_DEADLINE`) before the claim could expire, so no other worker can claim the
+    same deliveries and send them a second time, or send an older version after a newer one.
+    """
+
+    def __init__(self, receiver_id: int):
+        self.receiver_id = receiver_id
+        self.token = uuid.uuid4()
+        self.held = 0  # deliveries under this claim not yet written
+        self.lost = False
+        self._renewed_at = 0.0
+
+    @staticmethod
+    def expiry():
+        return ExpressionWrapper(
+            Now() + timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT),
+            output_field=DateTimeField(),
+        )
+
+    def started(self) -> None:
+        self._renewed_at = time.monotonic()  # just before the statement that sets the expiry
+
+    def may_send(self) -> bool:
+        send_window = settings.DELIVERY_CLAIM_TIMEOUT - request_deadline()
+        return not self.lost and time.monotonic() - self._renewed_at < send_window
+
+    def renew(self) -> bool:
+        """Push the expiry forward; False (and no more sends) when the claim was taken over."""
+        if self.lost or not self.held:
+            return not self.lost
+        renewing_at = time.monotonic()
+        kept = Delivery.objects.filter(claim=self.token, status=Status.PENDING).update(
+            claimed_until=self.expiry()
+        )
+        if kept < self.held:
+            self.lost = True
+            logger.warning("Claim on receiver %s was taken over; stopping", self.receiver_id)
+        else:
+            self._renewed_at = renewing_at
+        return not self.lost
+
+
+def request_deadline() -> float:
+    """The longest one call to a party can take (connect, then the answer)."""
+    return settings.OCPI_CONNECT_TIMEOUT + settings.OCPI_REQUEST_TIMEOUT
+
+
+def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
+    """Send the receiver's due deliveries, batch by batch.
+
+    After `max_batches` it hands over to a new task (other receivers get their turn); after a
+    batch the receiver could not take (down, throttling) it stops until the retry time.
     """
     outcomes: dict[str, int] = {}
-    receiver = (
-        Party.objects.select_related("platform")
-        .prefetch_related("platform__endpoints")
-        .filter(pk=receiver_id)
-        .first()
-    )
-    if receiver is None:
-        return outcomes
     for _ in range(max_batches):
-        token, batch = claim(receiver_id)
+        receiver = (
+            Party.objects.select_related("platform")
+            .prefetch_related("platform__endpoints")
+            .filter(pk=receiver_id)
+            .first()
+        )
+        if receiver is None:
+            return outcomes
+        lease, batch = claim(receiver_id)
         if not batch:
             return outcomes
-        outcomes_of_batch = send_batch(batch, receiver, token)
+        outcomes_of_batch = send_batch(batch, receiver, lease)
         for outcome, count in outcomes_of_batch.items():
             outcomes[outcome] = outcomes.get(outcome, 0) + count
-        if "unreachable" in outcomes_of_batch:
+        if {"unreachable", "throttled"} & outcomes_of_batch.keys() or lease.lost:
             return outcomes
     wake([receiver_id])
     return outcomes
@@ -387,61 +457,93 @@ class Outcome:
     """What became of one claimed delivery, to be written with the rest of its batch."""
 
     delivery: Delivery
-    status: str  # a Delivery status; PENDING = retry at next_attempt_at
+    status: str  # a Delivery status; PENDING = retry after `retry_in` seconds
     error: str = ""
     attempt: DeliveryAttempt | None = None
-    next_attempt_at: object = None
+    retry_in: float = 0.0
+    throttled: bool = False
 
     @property
     def name(self) -> str:
         if self.status != Status.PENDING:
             return self.status.lower()
+        if self.throttled:
+            return "throttled"
         http_status = self.attempt.http_status if self.attempt else None
         return "unreachable" if http_status is None else "retry"
 
 
-# Results of a batch are written at least this often, so a slow receiver's finished
-# deliveries are not left under a claim that might expire.
+@dataclass
+class Request:
+    """One delivery as it goes on the wire (rendered by the draining thread)."""
+
+    delivery: Delivery
+    method: str
+    url: str
+    body: bytes
+
+
+# Results of a batch are written, and its claim renewed, at least this often.
 RECORD_INTERVAL = 1.0
 
 
-def send_batch(batch: list[Delivery], receiver: Party, token: uuid.UUID) -> dict[str, int]:
-    """Send claimed deliveries in order; write their outcomes a few statements at a time."""
+def send_batch(batch: list[Delivery], receiver: Party, lease: Lease) -> dict[str, int]:
+    """Send claimed deliveries, up to the platform's `max_in_flight` at a time.
+
+    The batch holds one delivery per object, so they are independent of each other. When the
+    receiver cannot be reached or throttles, no further request starts; what was not tried is
+    given back without counting an attempt.
+    """
     outcomes: dict[str, int] = {}
+    todo = list(reversed(batch))
+    in_flight: dict[Future, Request] = {}
     done: list[Outcome] = []
+    stop_reason: Outcome | None = None
     last_write = time.monotonic()
-    for index, delivery in enumerate(batch):
-        outcome = send_one(delivery, receiver)
-        done.append(outcome)
+    limit = max(1, receiver.platform.max_in_flight)
+    with ThreadPoolExecutor(max_workers=min(limit, len(batch))) as pool:
+        while todo or in_flight:
+            while todo and len(in_flight) < limit and stop_reason is None and lease.may_send():
+                prepared = prepare(todo.pop(), receiver)
+                if isinstance(prepared, Outcome):
+                    done.append(prepared)
+                else:
+                    in_flight[pool.submit(transmit, prepared, receiver)] = prepared
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, timeout=RECORD_INTERVAL, return_when=FIRST_COMPLETED)
+            for future in finished:
+                outcome = judge(in_flight.pop(future), *future.result())
+                done.append(outcome)
+                if outcome.name in ("unreachable", "throttled") and stop_reason is None:
+                    stop_reason = outcome
+            if time.monotonic() - last_write >= RECORD_INTERVAL:
+                record(done, lease)
+                done, last_write = [], time.monotonic()
+                lease.renew()
+    for outcome in done:
         outcomes[outcome.name] = outcomes.get(outcome.name, 0) + 1
-        if outcome.name == "unreachable":  # do not wait for every timeout of a host that is down
-            rest = batch[index + 1 :]
-            if rest:
-                release(rest, token, retry_policy(delivery.message.module).delay(delivery.attempts))
-            break
-        if time.monotonic() - last_write > RECORD_INTERVAL:
-            record(done, token)
-            done, last_write = [], time.monotonic()
-    record(done, token)
+    record(done, lease)
+    if todo:
+        release(todo, lease, stop_reason.retry_in if stop_reason else 0.0)
     return outcomes
 
 
-def release(deliveries: list[Delivery], token: uuid.UUID, delay: float) -> None:
+def release(deliveries: list[Delivery], lease: Lease, delay: float) -> None:
     """Give back claimed deliveries that were not tried (the attempt does not count)."""
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries], claim=token).update(
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries], claim=lease.token).update(
         claim=None,
         claimed_until=None,
         attempts=F("attempts") - 1,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        next_attempt_at=_after(delay),
     )
+    lease.held -= len(deliveries)
 
 
-def send_one(delivery: Delivery, receiver: Party) -> Outcome:
-    """Send one claimed delivery; returns its outcome (not yet written, see `record`)."""
+def prepare(delivery: Delivery, receiver: Party) -> "Request | Outcome":
+    """The request for a claimed delivery, or its outcome when it cannot be sent now."""
     message = delivery.message
     platform = receiver.platform
-    policy = retry_policy(message.module)
-    started = timezone.now()
     method, segments, body = message.method, list(message.segments), bytes(message.body)
     # A POST creates an object that never changes (a CDR): it is always re-sent as it was.
     if delivery.full_object and method != "POST":
@@ -453,28 +555,53 @@ def send_one(delivery: Delivery, receiver: Party) -> Outcome:
             return Outcome(delivery, Status.FAILED, "no stored object to send in full")
     base = platform.endpoint_url(message.module, "RECEIVER")
     if platform.status == ConnectionStatus.SUSPENDED or base is None:
-        reason = "receiver suspended" if base else f"receiver has no {message.module} RECEIVER"
-        return Outcome(delivery, Status.FAILED, reason)
+        problem = "suspended" if base else "no endpoint"
+        return unavailable(delivery, f"receiver {problem}: no {message.module} RECEIVER to call")
     # Pushes of client-owned objects carry the owner in the path; a POST goes to the endpoint.
     if method != "POST":
         segments = [message.owner_country_code, message.owner_party_id, *segments]
     url = join_url(base, *segments)
     if message.module in _request_params:
         url += "?" + urlencode(_request_params[message.module](message))
+    return Request(delivery, method, url, body)
+
+
+def unavailable(delivery: Delivery, reason: str) -> Outcome:
+    """The receiver cannot take the delivery now (suspended, endpoint gone).
+
+    Billing data is PARKED, to resume when the receiver is reinstated or advertises the
+    endpoint again (`resume_parked`); a state object FAILS: the receiver re-syncs by GET All.
+    """
+    parks = retry_policy(delivery.message.module).park
+    return Outcome(delivery, Status.PARKED if parks else Status.FAILED, reason)
+
+
+def transmit(request: Request, receiver: Party) -> tuple[Reply, datetime]:
+    """Send one request (in a sending thread: HTTP only, no database)."""
+    started = timezone.now()
+    message = request.delivery.message
+    routed = message.module not in CONFIGURATION_MODULES
     reply = call(
-        platform,
-        method,
-        url,
-        content=body,
+        receiver.platform,
+        request.method,
+        request.url,
+        content=request.body,
         correlation_id=message.correlation_id or None,
-        to=PartyRef(*receiver.ref),
-        sender=hub_party_ref(),
+        to=PartyRef(*receiver.ref) if routed else None,
+        sender=hub_party_ref() if routed else None,
     )
+    return reply, started
+
+
+def judge(request: Request, reply: Reply, started: datetime) -> Outcome:
+    """The outcome of a sent delivery by the receiver's answer (docs/delivery.md, Policy)."""
+    delivery = request.delivery
+    message = delivery.message
     attempt = DeliveryAttempt(
         delivery=delivery,
         started_at=started,
-        method=method,
-        url=url[:500],
+        method=request.method,
+        url=request.url[:500],
         http_status=reply.http_status,
         status_code=reply.status_code,
         duration_ms=round(reply.duration_ms),
@@ -491,55 +618,92 @@ def send_one(delivery: Delivery, receiver: Party) -> Outcome:
         return Outcome(delivery, Status.DELIVERED, attempt=attempt)
     if not reply.retryable:
         return Outcome(delivery, Status.REJECTED, reply.summary(), attempt)
+    policy = retry_policy(message.module)
     age = (timezone.now() - delivery.retry_since).total_seconds()
     if delivery.attempts >= policy.max_attempts or age >= policy.max_age:
         gave_up = Status.PARKED if policy.park else Status.FAILED
         return Outcome(delivery, gave_up, f"gave up: {reply.summary()}", attempt)
-    retry_at = timezone.now() + timedelta(seconds=policy.delay(delivery.attempts))
-    return Outcome(delivery, Status.PENDING, reply.summary(), attempt, retry_at)
+    retry_in = policy.delay(delivery.attempts)
+    if reply.retry_after is not None:  # the receiver's own wish wins over the backoff
+        retry_in = reply.retry_after
+    return Outcome(
+        delivery, Status.PENDING, reply.summary(), attempt, retry_in, throttled=reply.throttled
+    )
 
 
-def record(outcomes: list[Outcome], token: uuid.UUID) -> None:
-    """Write the attempts and outcomes of sent deliveries: one UPDATE per kind of outcome."""
+def _after(seconds: float):
+    """A moment `seconds` from now, on the database clock."""
+    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
+
+
+def record(outcomes: list[Outcome], lease: Lease) -> None:
+    """Write the attempts and outcomes of sent deliveries: one UPDATE per kind of outcome.
+
+    Only deliveries still under this worker's claim are updated: if the claim was lost, the
+    worker that took it over decides.
+    """
     if not outcomes:
         return
-    now = timezone.now()
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(o.attempt for o in outcomes if o.attempt is not None)
         groups: dict[tuple, list[int]] = {}
         for outcome in outcomes:
-            key = (outcome.status, outcome.error, outcome.next_attempt_at)
+            key = (outcome.status, outcome.error, outcome.retry_in)
             groups.setdefault(key, []).append(outcome.delivery.pk)
-        for (status, error, next_attempt_at), pks in groups.items():
+        for (status, error, retry_in), pks in groups.items():
             changes = {"claim": None, "claimed_until": None, "last_error": error}
             if status == Status.PENDING:
-                changes["next_attempt_at"] = next_attempt_at
+                changes["next_attempt_at"] = _after(retry_in)
             else:
-                changes.update(status=status, finished_at=now)
-            Delivery.objects.filter(pk__in=pks, claim=token).update(**changes)
+                changes.update(status=status, finished_at=Now())
+            Delivery.objects.filter(pk__in=pks, claim=lease.token).update(**changes)
+    lease.held -= len(outcomes)
 
 
 def due_receivers() -> list[int]:
     """Receivers with deliveries due and nobody (alive) sending them."""
-    now = timezone.now()
     return list(
         Delivery.objects.pending()
-        .filter(next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(next_attempt_at__lte=Now())
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=Now()))
         .values_list("receiver_id", flat=True)
         .distinct()
         .order_by()
     )
 
 
+# What an admin may deliver again: never what already arrived (a CDR must not be POSTed twice).
+REDELIVERABLE = (Status.PARKED, Status.FAILED, Status.REJECTED)
+
+
 def redeliver(deliveries) -> int:
-    """Queue finished deliveries again (admin action): a fresh retry budget.
+    """Queue parked, failed or rejected deliveries again (admin action): a fresh retry budget.
 
     They are sent as the object stored now (a PUT), so an old version never overwrites a newer;
-    a POST (a CDR, which never changes) is sent again as the same POST.
+    a POST (a CDR, which never changes) is sent again as the same POST. Delivered, superseded
+    and pending deliveries are left as they are.
     """
+    chosen = deliveries.filter(status__in=REDELIVERABLE)
+    receiver_ids = set(chosen.values_list("receiver_id", flat=True))
+    count = _requeue(chosen)
+    transaction.on_commit(lambda: wake(receiver_ids))
+    return count
+
+
+def resume_parked(platform) -> int:
+    """Billing data parked for the platform's parties goes out again (reinstated, back online,
+    or advertising its endpoints again)."""
+    parked = Delivery.objects.filter(receiver__platform=platform, status=Status.PARKED)
+    receiver_ids = set(parked.values_list("receiver_id", flat=True))
+    count = _requeue(parked)
+    if count:
+        transaction.on_commit(lambda: wake(receiver_ids))
+    return count
+
+
+def _requeue(deliveries) -> int:
     now = timezone.now()
-    count = deliveries.exclude(status=Status.PENDING).update(
+    return deliveries.update(
         status=Status.PENDING,
         attempts=0,
         next_attempt_at=now,
@@ -549,6 +713,3 @@ def redeliver(deliveries) -> int:
         finished_at=None,
         full_object=True,
     )
-    receiver_ids = set(deliveries.values_list("receiver_id", flat=True))
-    transaction.on_commit(lambda: wake(receiver_ids))
-    return count

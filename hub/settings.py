@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
 from hub.env import (
     env_bool,
     env_cistring,
@@ -198,6 +201,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "prefork")  # or "threads", "solo"
+# Two queues, so that background work never takes the capacity deliveries need: `deliveries`
+# (a task drains one receiver) for a worker with the threads pool, `background` (sweeps,
+# still-alive checks, purges) for another worker (docs/delivery.md, Workers).
+CELERY_TASK_QUEUES = (Queue("deliveries"), Queue("background"))
+CELERY_TASK_DEFAULT_QUEUE = "background"
+CELERY_TASK_ROUTES = {"hub.tasks.deliver_*": {"queue": "deliveries"}}
 
 # Delivery of pushes (docs/delivery.md). Retries: delay = min(cap, base * 2^(attempt-1)); a
 # delivery gives up after max_attempts or max_age seconds, whichever comes first. Billing
@@ -218,8 +227,15 @@ DELIVERY_RETRY_PER_MODULE = {
     for module in ("sessions", "cdrs")
 }
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
-# A claim not finished within this many seconds is taken to be a dead worker's: re-sent.
+# A claim not renewed within this many seconds is taken to be a dead worker's: re-sent. A live
+# worker renews it every second and starts a request only while the request is sure to end
+# before the claim could expire, so it must be longer than one request can take.
 DELIVERY_CLAIM_TIMEOUT = env_float("DELIVERY_CLAIM_TIMEOUT", 120.0)
+if DELIVERY_CLAIM_TIMEOUT < OCPI_CONNECT_TIMEOUT + OCPI_REQUEST_TIMEOUT + 2:
+    raise ImproperlyConfigured(
+        f"DELIVERY_CLAIM_TIMEOUT={DELIVERY_CLAIM_TIMEOUT:g}: must be at least "
+        "OCPI_CONNECT_TIMEOUT + OCPI_REQUEST_TIMEOUT + 2 seconds"
+    )
 DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 30.0)
 # Pushes to a receiver queue one task while one is pending (a Redis key with this lifetime).
 DELIVERY_WAKE_TTL = env_float("DELIVERY_WAKE_TTL", 10.0)

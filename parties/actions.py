@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from hub import status
+from hub import delivery, status
 from hub.client import call
 from hub.endpoints import versions_url as hub_versions_url
 from hub.exceptions import OCPIError, flatten_errors, invalid
+from parties import client_info
 from parties.discovery import RegistrationError, discover, require_modules, save_endpoints
 from parties.models import ConnectionStatus, Party, Platform, PlatformToken, Role
 from parties.serializers import validate_credentials
-from parties.tasks import push_client_info
 
 
 def hub_credentials(token: str) -> dict:
@@ -46,7 +46,7 @@ def invite_platform(name: str, parties: list[tuple[str, str, str]]) -> tuple[Pla
         Party.objects.create(
             platform=platform, country_code=country_code, party_id=party_id, role=role
         )
-    push_client_info.delay_on_commit(platform.pk)  # PLANNED parties are announced too
+    client_info.announce(platform)  # PLANNED parties are announced too
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.REGISTRATION)
 
 
@@ -58,7 +58,11 @@ def reissue_token_a(platform: Platform) -> str:
 
 
 def change_status(platform: Platform, new_status: str, only_from=None) -> bool:
-    """Set the platform's status; when it changed, its ClientInfo is pushed after commit."""
+    """Set the platform's status; when it changed, its ClientInfo is pushed.
+
+    A platform that becomes CONNECTED also gets the ClientInfo of every other party, and the
+    billing data parked while it was away.
+    """
     with transaction.atomic():
         rows = Platform.objects.filter(pk=platform.pk).exclude(status=new_status)
         if only_from is not None:
@@ -67,7 +71,10 @@ def change_status(platform: Platform, new_status: str, only_from=None) -> bool:
         if changed:
             platform.status = new_status
             platform.parties.update(last_updated=timezone.now())
-            push_client_info.delay_on_commit(platform.pk)
+            client_info.announce(platform)
+            if new_status == ConnectionStatus.CONNECTED:
+                client_info.introduce(platform)
+                delivery.resume_parked(platform)
     return changed
 
 
@@ -127,7 +134,8 @@ def accept_credentials(
         save_endpoints(platform, discovery)
         sync_parties(platform, roles)
         if not change_status(platform, ConnectionStatus.CONNECTED):
-            push_client_info.delay_on_commit(platform.pk)  # roles or details may have changed
+            client_info.announce(platform)  # roles or details may have changed
+            delivery.resume_parked(platform)  # an endpoint may be back
         platform.note_registration(
             f"{method} credentials accepted: version {discovery.version}, "
             f"{len(discovery.endpoints)} endpoints, roles {describe_roles(roles)}"

@@ -53,6 +53,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "versions_url",
         "version",
         "send_token_raw",
+        "max_in_flight",
         "last_contact",
         "registration_note",
         "registration_noted_at",

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.utils import timezone
 
@@ -77,6 +78,12 @@ class Platform(models.Model):
         blank=True, help_text="Outcome of the last credentials exchange, for the admin"
     )
     registration_noted_at = models.DateTimeField(null=True, blank=True)
+    max_in_flight = models.PositiveSmallIntegerField(
+        "requests in flight",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(64)],
+        help_text="Deliveries sent to this platform at the same time (different objects)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlatformQuerySet.as_manager()

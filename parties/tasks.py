@@ -1,46 +1,14 @@
-"""ClientInfo pushes and still-alive checks (mod_hub_client_info), run by Celery workers."""
+"""Still-alive checks (mod_hub_client_info), run by Celery workers on the background queue."""
 
 import logging
 
 from django.utils import timezone
 
 from hub.celery import app
-from hub.client import call, join_url
+from hub.client import call
 from parties.models import ConnectionStatus, Platform
 
 logger = logging.getLogger(__name__)
-
-
-@app.task(acks_late=True)
-def push_client_info(platform_id: int) -> str:
-    """PUT the ClientInfo of a platform's parties to every other connected platform.
-
-    Sends the state at run time, so pushes queued for several quick changes converge on the
-    latest status. Failed PUTs are not retried: ClientInfo is state a party can GET at any time.
-    """
-    platform = Platform.objects.filter(pk=platform_id).first()
-    if platform is None:
-        return "skipped"
-    infos = [party.client_info() for party in platform.parties.all()]
-    receivers = (
-        Platform.objects.filter(status=ConnectionStatus.CONNECTED)
-        .exclude(pk=platform_id)
-        .prefetch_related("endpoints")
-    )
-    sent = failed = 0
-    for receiver in receivers:
-        base = receiver.endpoint_url("hubclientinfo", "RECEIVER")
-        if base is None:
-            continue
-        for info in infos:
-            url = join_url(base, info["country_code"], info["party_id"])
-            reply = call(receiver, "PUT", url, json_body=info)
-            if reply.ok:
-                sent += 1
-            else:
-                failed += 1
-                logger.warning("ClientInfo push to %s refused: %s", receiver, reply.summary())
-    return f"sent {sent}, failed {failed}"
 
 
 @app.task

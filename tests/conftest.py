@@ -5,6 +5,7 @@ All tests live under tests/ so that one conftest serves every module.
 
 import base64
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,14 @@ def create_platform(
     for (identifier, role), url in (endpoints or {}).items():
         Endpoint.objects.create(platform=platform, identifier=identifier, role=role, url=url)
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
+
+
+def announced_statuses() -> list[str]:
+    """The statuses in the ClientInfo pushes queued so far, oldest first."""
+    from hub.models import Message
+
+    bodies = Message.objects.filter(module="hubclientinfo").order_by("pk").values_list("body")
+    return [json.loads(bytes(body))["status"] for (body,) in bodies]
 
 
 def changed(base: dict, **changes) -> dict:
@@ -138,10 +147,14 @@ class WorkerProcess:
             "-A",
             "hub",
             "worker",
+            "--queues",
+            "deliveries,background",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "8",
             "--loglevel",
             "WARNING",
-            "--concurrency",
-            "2",
             "--without-mingle",
             "--without-gossip",
         ]

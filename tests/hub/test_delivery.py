@@ -221,15 +221,16 @@ def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_re
 
 
 @respx.mock
-def test_deliver_again_sends_the_object_as_stored_now(cpo, emsp_receiver):
+def test_deliver_again_sends_the_object_as_stored_now_and_skips_what_arrived(cpo, emsp_receiver):
     route = respx.put(PUT_URL).mock(return_value=ok())
     push_put(cpo)
     drain_all()
     patch(cpo.client, "NL/CPO/LOC1", {"name": "Renamed", "last_updated": "2024-05-05T00:00:00Z"})
     Delivery.objects.filter(message__method="PATCH").update(status="FAILED")
-    count = delivery.redeliver(Delivery.objects.filter(message__method="PUT"))
+    count = delivery.redeliver(Delivery.objects.all())
     drain_all()
-    assert count == 1
+    assert count == 1  # the failed PATCH; the delivered PUT is not sent again
+    assert route.call_count == 2
     assert json.loads(route.calls.last.request.content)["name"] == "Renamed"
 
 

@@ -24,7 +24,9 @@ RAW_PATCH = b'{"status": "CHARGING", "last_updated": "2024-01-01T11:00:00Z"}'
 # Short sweeper, claim and retry times, so outages and crashes play out in seconds.
 FAST = {
     "DELIVERY_SWEEP_INTERVAL": "0.5",
-    "DELIVERY_CLAIM_TIMEOUT": "3",
+    "DELIVERY_CLAIM_TIMEOUT": "4",
+    "OCPI_CONNECT_TIMEOUT": "0.5",
+    "OCPI_REQUEST_TIMEOUT": "1.5",
     "DELIVERY_RETRY_BASE": "0.3",
     "DELIVERY_RETRY_CAP": "1",
     # Threads die with the process on SIGKILL (prefork children would finish their task).

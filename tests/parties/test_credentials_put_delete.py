@@ -1,7 +1,7 @@
 """A registered platform updates (PUT) or ends (DELETE) its registration."""
 
 from parties.models import ConnectionStatus, Platform
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import announced_statuses, create_platform, ocpi_client
 from tests.fake_party import FakeParty, token_header
 
 URL = "/ocpi/2.2.1/credentials"
@@ -52,27 +52,25 @@ def test_failed_put_keeps_the_old_token_and_endpoints(db, party_server):
     assert platform.endpoint_url("locations", "SENDER") == f"{party.url}/old/locations"
 
 
-def test_put_brings_an_offline_platform_back(db, party_server, django_capture_on_commit_callbacks):
+def test_put_brings_an_offline_platform_back(db, party_server):
     party = FakeParty(party_server)
     platform, _ = registered(party, status=ConnectionStatus.OFFLINE)
-    with django_capture_on_commit_callbacks() as pushes:
-        platform.client.put(URL, party.credentials("token-b2"), format="json")
+    platform.client.put(URL, party.credentials("token-b2"), format="json")
     assert Platform.objects.get(pk=platform.pk).status == ConnectionStatus.CONNECTED
-    assert len(pushes) == 1
+    assert announced_statuses() == ["CONNECTED"]
 
 
-def test_delete_unregisters(db, party_server, django_capture_on_commit_callbacks):
+def test_delete_unregisters(db, party_server):
     party = FakeParty(party_server)
     platform, token = registered(party)
 
-    with django_capture_on_commit_callbacks() as pushes:
-        answer = platform.client.delete(URL).json()
+    answer = platform.client.delete(URL).json()
 
     assert answer["status_code"] == 1000
     platform = Platform.objects.get(pk=platform.pk)
     assert platform.status == ConnectionStatus.SUSPENDED
     assert platform.outgoing_token == ""
-    assert len(pushes) == 1  # SUSPENDED is announced
+    assert announced_statuses() == ["SUSPENDED"]
     assert ocpi_client(token).get(URL).status_code == 401
     assert ocpi_client(token).delete(URL).status_code == 401
 

@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime
 
-from parties.actions import invite_platform, suspend_platform
+from hub import delivery
+from hub.models import Delivery
+from parties.actions import change_status, invite_platform, suspend_platform
 from parties.models import ConnectionStatus, Party
-from parties.tasks import push_client_info
 from tests.conftest import create_platform, ocpi_client
+from tests.servers import ocpi_ok
 
 URL = "/ocpi/2.2.1/hubclientinfo"
 
@@ -70,8 +72,7 @@ def test_push_puts_client_info_to_other_connected_platforms(db, party_server):
         endpoints={("hubclientinfo", "RECEIVER"): f"{receiver.url}/self"},
     )
     suspend_platform(subject)
-
-    assert push_client_info(subject.pk) == "sent 2, failed 0"
+    drain_all()
 
     assert [(r.method, r.path) for r in receiver.received] == [
         ("PUT", "/ocpi/hubclientinfo/NL/CPO"),
@@ -88,11 +89,44 @@ def test_push_puts_client_info_to_other_connected_platforms(db, party_server):
     assert receiver.received[0].headers["Authorization"].startswith("Token ")
 
 
-def test_a_refused_push_is_counted_not_raised(db, party_server):
-    receiver = party_server(lambda received: (500, {"detail": "boom"}, {}))
+def drain_all():
+    for receiver_id in delivery.due_receivers():
+        delivery.drain(receiver_id)
+
+
+def test_a_refused_push_is_retried_with_the_current_status(db, party_server):
+    answers = iter([(500, {"detail": "boom"}, {})])
+    receiver = party_server(lambda received: next(answers, (200, ocpi_ok(), {})))
     create_platform(
         "Listener", [("DE", "MSP", "EMSP")], endpoints={("hubclientinfo", "RECEIVER"): receiver.url}
     )
     subject, _ = create_platform("Subject", [("NL", "CPO", "CPO")])
-    assert push_client_info(subject.pk) == "sent 0, failed 1"
+    suspend_platform(subject)
+    drain_all()
+    assert Delivery.objects.get().status == "PENDING"
+
+    change_status(subject, ConnectionStatus.CONNECTED)  # queues a newer ClientInfo too
+    Delivery.objects.update(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC))
+    drain_all()
+    assert [r.json["status"] for r in receiver.received] == ["SUSPENDED", "CONNECTED"]
     assert receiver.received[0].path == "/NL/CPO"
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == [
+        "DELIVERED",
+        "SUPERSEDED",
+    ]
+
+
+def test_a_platform_that_connects_gets_every_other_partys_client_info(db, party_server):
+    receiver = party_server()
+    create_platform("CPO", [("NL", "CPO", "CPO")])
+    invite_platform("Planned", [("BE", "NEW", "EMSP")])
+    newcomer, _ = create_platform(
+        "Newcomer",
+        [("DE", "MSP", "EMSP")],
+        endpoints={("hubclientinfo", "RECEIVER"): receiver.url},
+        status=ConnectionStatus.PLANNED,
+    )
+    change_status(newcomer, ConnectionStatus.CONNECTED)
+    drain_all()
+    infos = sorted((r.path, r.json["status"]) for r in receiver.received)
+    assert infos == [("/BE/NEW", "PLANNED"), ("/NL/CPO", "CONNECTED")]

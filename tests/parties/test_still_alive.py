@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from parties.models import ConnectionStatus, Platform
 from parties.tasks import ping_platform
-from tests.conftest import create_platform
+from tests.conftest import announced_statuses, create_platform
 from tests.fake_party import FakeParty
 
 
@@ -32,35 +32,30 @@ def test_due_are_silent_connected_and_all_offline_platforms(db, settings, party_
     assert due == {"silent", "offline"}
 
 
-def test_answering_platform_stays_connected(db, party_server, django_capture_on_commit_callbacks):
+def test_answering_platform_stays_connected(db, party_server):
     party = FakeParty(party_server)
     platform = platform_at(party)
-    with django_capture_on_commit_callbacks() as pushes:
-        assert ping_platform(platform.pk) == "alive"
+    assert ping_platform(platform.pk) == "alive"
     assert party.received[0].path == "/ocpi/versions"
     assert party.received[0].headers["Authorization"].startswith("Token ")
     assert Platform.objects.get(pk=platform.pk).last_contact is not None
-    assert pushes == []
+    assert announced_statuses() == []
 
 
-def test_silent_platform_goes_offline_then_connected_again(
-    db, party_server, django_capture_on_commit_callbacks
-):
+def test_silent_platform_goes_offline_then_connected_again(db, party_server):
     party = FakeParty(party_server)
     platform = platform_at(party)
     party.server.stop()
 
-    with django_capture_on_commit_callbacks() as pushes:
-        assert ping_platform(platform.pk) == "offline"
-        assert ping_platform(platform.pk) == "still-offline"
+    assert ping_platform(platform.pk) == "offline"
+    assert ping_platform(platform.pk) == "still-offline"
     assert Platform.objects.get(pk=platform.pk).status == ConnectionStatus.OFFLINE
-    assert len(pushes) == 1
+    assert announced_statuses() == ["OFFLINE"]
 
     party.server.start()
-    with django_capture_on_commit_callbacks() as pushes:
-        assert ping_platform(platform.pk) == "connected-again"
+    assert ping_platform(platform.pk) == "connected-again"
     assert Platform.objects.get(pk=platform.pk).status == ConnectionStatus.CONNECTED
-    assert len(pushes) == 1
+    assert announced_statuses() == ["OFFLINE", "CONNECTED"]
 
 
 def test_suspended_platform_is_not_pinged(db, party_server):

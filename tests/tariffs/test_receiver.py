@@ -90,6 +90,7 @@ def test_redelivering_a_delete_of_a_tariff_put_again_sends_the_stored_tariff(cpo
         respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
         drain_all()
     deleted = Delivery.objects.filter(message__method="DELETE")
+    deleted.update(status="FAILED")  # as if the receiver had been down
     delivery.redeliver(deleted)
     with respx.mock:
         route = respx.route(url=f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())

@@ -17,6 +17,13 @@ from parties.models import ConnectionStatus, Platform, PlatformToken
 QUICK_START_PLATFORM = "Quick-start platform"
 
 
+def celery_worker(queue: str, *options: str) -> subprocess.Popen:
+    """A Celery worker consuming one queue (see docs/delivery.md, Workers)."""
+    command = [sys.executable, "-m", "celery", "-A", "hub", "worker", "--queues", queue]
+    command += ["--hostname", f"{queue}@%h", "--loglevel", "INFO", *options]
+    return subprocess.Popen(command)
+
+
 class Command(BaseCommand):
     help = "Run the hub with a Celery worker and beat; print the versions URL, admin and Token A."
 
@@ -29,21 +36,10 @@ class Command(BaseCommand):
         token = self.quick_start_token()
         base = f"http://{host}:{port}"
         processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "hub",
-                    "worker",
-                    "--beat",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                ]
-            ),
+            # Deliveries wait on receivers, not on the CPU: many threads, one process.
+            celery_worker("deliveries", "--pool", "threads", "--concurrency", "16"),
+            # Background work (sweeps, still-alive checks, purges) and beat, on their own.
+            celery_worker("background", "--pool", "threads", "--concurrency", "4", "--beat"),
             subprocess.Popen(
                 [
                     sys.executable,
