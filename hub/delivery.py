@@ -125,12 +125,13 @@ def routed_receivers(
 def _module_receivers(module: str):
     """Parties that can receive the module's pushes now.
 
-    Billing data (modules whose policy parks) also waits for an OFFLINE party: it is retried
-    until the party is back, not left to a pull it may never make.
+    Billing data (modules whose policy parks) also waits for an OFFLINE party (retried until it
+    is back) and a SUSPENDED one (parked until it is reinstated): it is never left to a pull
+    the party may never make.
     """
     statuses = [ConnectionStatus.CONNECTED]
     if retry_policy(module).park:
-        statuses.append(ConnectionStatus.OFFLINE)
+        statuses += [ConnectionStatus.OFFLINE, ConnectionStatus.SUSPENDED]
     return Party.objects.filter(
         platform__status__in=statuses,
         platform__endpoints__identifier=module,
