@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 $$(ls -d $$HOME/.pye
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format schema clean
+.PHONY: install run test chaos lint format schema clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required"; exit 1; }
@@ -28,6 +28,10 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# The delivery ledger across a PostgreSQL restart (restarts the local cluster: needs root).
+chaos: install
+	$(BIN)/pytest -m chaos
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
