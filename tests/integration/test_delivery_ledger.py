@@ -48,8 +48,9 @@ class Process:
         self.popen = None
 
     def start(self) -> "Process":
+        quiet = subprocess.DEVNULL  # the broker restart makes beat complain, as it should
         self.popen = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL
+            self.command, cwd=ROOT, env=self.env, stdout=quiet, stderr=quiet
         )
         return self
 
