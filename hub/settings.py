@@ -202,11 +202,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL", "prefork")  # or "threads", "solo"
 # Two queues, so that background work never takes the capacity deliveries need: `deliveries`
-# (a task drains one receiver) for a worker with the threads pool, `background` (sweeps,
-# still-alive checks, purges) for another worker (docs/delivery.md, Workers).
+# (a task drains one receiver; the sweeper) for a worker with the threads pool, `background`
+# (still-alive checks, purges) for another worker (docs/delivery.md, Workers).
 CELERY_TASK_QUEUES = (Queue("deliveries"), Queue("background"))
 CELERY_TASK_DEFAULT_QUEUE = "background"
-CELERY_TASK_ROUTES = {"hub.tasks.deliver_*": {"queue": "deliveries"}}
+# The sweeper re-queues retries: it runs beside the deliveries, not behind a burst of pings.
+CELERY_TASK_ROUTES = {"hub.tasks.*": {"queue": "deliveries"}}
 
 # Delivery of pushes (docs/delivery.md). Retries: delay = min(cap, base * 2^(attempt-1)); a
 # delivery gives up after max_attempts or max_age seconds, whichever comes first. Billing

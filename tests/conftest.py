@@ -4,9 +4,11 @@ All tests live under tests/ so that one conftest serves every module.
 """
 
 import base64
+import contextlib
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -130,54 +132,62 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
 
 
-class WorkerProcess:
-    """A real Celery worker (and optionally beat) in a child process."""
+class ChildProcess:
+    """A process the tests start, in a process group of its own: stopping or killing it stops
+    its children too (a worker's embedded beat is a child process that would outlive it)."""
 
-    def __init__(self, extra_env: dict | None = None, beat: bool = False):
-        self.extra_env = extra_env or {}
-        self.beat = beat
-        self.process = None
+    def __init__(self, command: list[str], env: dict | None = None, quiet: bool = False):
+        self.command, self.env, self.quiet = command, env, quiet
+        self.popen = None
 
-    def start(self) -> "WorkerProcess":
-        env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), **self.extra_env}
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hub",
-            "worker",
-            "--queues",
-            "deliveries,background",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "8",
-            "--loglevel",
-            "WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        ]
-        if self.beat:
-            command += ["--beat"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
-        time.sleep(0.5)
+    def start(self) -> "ChildProcess":
+        output = subprocess.DEVNULL if self.quiet else None
+        self.popen = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
         return self
 
+    def _signal_group(self, signal_number: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal_number)
+
     def kill(self) -> None:
-        """SIGKILL: the worker dies mid-task, as in a crash."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """SIGKILL to the whole group: dies mid-task, as in a crash."""
+        if self.popen is not None:
+            self._signal_group(signal.SIGKILL)
+            self.popen.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.popen is None:
+            return
+        self._signal_group(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=15)
+        self.kill()  # whatever of the group is left
+
+
+class WorkerProcess(ChildProcess):
+    """A real Celery worker (and optionally beat) on the test database."""
+
+    def __init__(
+        self, extra_env: dict | None = None, beat: bool = False, queues="deliveries,background"
+    ):
+        env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), **(extra_env or {})}
+        command = [sys.executable, "-m", "celery", "-A", "hub", "worker", "--queues", queues]
+        command += ["--hostname", f"{queues.replace(',', '-')}-{os.getpid()}@%h"]
+        command += ["--pool", "threads", "--concurrency", "8", "--loglevel", "WARNING"]
+        command += ["--without-mingle", "--without-gossip", *(["--beat"] if beat else [])]
+        super().__init__(command, env)
+
+    def start(self) -> "WorkerProcess":
+        super().start()
+        time.sleep(0.5)
+        return self
 
 
 @pytest.fixture

@@ -21,7 +21,12 @@ from django.db import connection
 
 from hub.models import Delivery
 from tests.cdrs.conftest import cdr
-from tests.conftest import ROOT, create_platform, database_url_for_subprocess, token_header
+from tests.conftest import (
+    ChildProcess,
+    create_platform,
+    database_url_for_subprocess,
+    token_header,
+)
 from tests.integration.test_location_delivery import FAST, wait_until
 from tests.locations.conftest import location
 from tests.servers import ocpi_ok
@@ -38,34 +43,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-class Process:
-    """A child process of the test, stopped (bounded) when the test ends."""
-
-    def __init__(self, command, env=None):
-        self.command, self.env = command, env
-        self.popen = None
-
-    def start(self) -> "Process":
-        quiet = subprocess.DEVNULL  # the broker restart makes beat complain, as it should
-        self.popen = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=quiet, stderr=quiet
-        )
-        return self
-
-    def kill(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            self.popen.kill()
-            self.popen.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class Receiver:
@@ -127,7 +104,11 @@ def run_ledger(party_server, restart_postgres: bool = False):
     web = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"]
     web += ["--port", str(web_port), "--workers", "1", "--log-level", "error"]
     web += ["hub.wsgi:application"]
-    processes = [Process(redis).start(), Process(web, env).start(), Process(celery, env).start()]
+    processes = [
+        ChildProcess(redis, quiet=True).start(),
+        ChildProcess(web, env, quiet=True).start(),
+        ChildProcess(celery, env, quiet=True).start(),
+    ]
     broker, _, first_worker = processes
     try:
         hub = httpx.Client(
@@ -153,7 +134,7 @@ def run_ledger(party_server, restart_postgres: bool = False):
             assert answer.json()["status_code"] == 1000, answer.text
             if index == len(pushes) // 3:
                 first_worker.kill()  # mid-batch: its claims expire, others take them
-                processes.append(Process(celery, env).start())
+                processes.append(ChildProcess(celery, env, quiet=True).start())
             if index == len(pushes) // 2:
                 broker.kill()  # the broker restarts empty: queued wake-ups are lost
                 broker.start()

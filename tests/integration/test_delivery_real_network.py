@@ -14,6 +14,7 @@ from cdrs.models import Cdr
 from hub.models import Delivery
 from parties.actions import change_status, invite_platform, reinstate_platform, suspend_platform
 from parties.models import ConnectionStatus, Platform
+from parties.tasks import ping_platform
 from tests.conftest import create_platform, ocpi_client
 from tests.integration.test_cdr_delivery import CDR
 from tests.integration.test_cdr_delivery import PATH as CDR_PATH
@@ -264,3 +265,32 @@ def test_client_info_arrives_in_order(celery_worker_process, party_server):
 def is_subsequence(items: list, of: list) -> bool:
     remaining = iter(of)
     return all(item in remaining for item in items)
+
+
+def test_still_alive_checks_of_hanging_platforms_do_not_hold_up_deliveries(
+    celery_worker_process, party_server
+):
+    release = threading.Event()
+
+    def hang(received):
+        release.wait(15)  # bounded: the test releases it
+        return 200, ocpi_ok(), {}
+
+    hanging, receiver = party_server(respond=hang), party_server()
+    for number in range(12):
+        platform, _ = create_platform(f"Silent {number}", [("FR", f"S{number:02d}", "EMSP")])
+        Platform.objects.filter(pk=platform.pk).update(versions_url=f"{hanging.url}/versions")
+    emsp(receiver, "eMSP", "MSP")
+    client = cpo_client()
+    slow_pings = {**FAST, "OCPI_REQUEST_TIMEOUT": "20", "DELIVERY_CLAIM_TIMEOUT": "30"}
+    celery_worker_process(extra_env=slow_pings, queues="deliveries")
+    celery_worker_process(extra_env=slow_pings, queues="background")
+    try:
+        for platform in Platform.objects.filter(name__startswith="Silent"):
+            ping_platform.delay(platform.pk)
+        wait_until(lambda: len(hanging.received) >= 4, timeout=40)  # the background is busy
+        put_location(client, "LOC1")
+        receiver.wait_for(1, timeout=10)
+        assert not release.is_set() and len(hanging.received) < 12  # pings still waiting
+    finally:
+        release.set()
