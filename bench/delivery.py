@@ -278,24 +278,35 @@ def evaluate(bench: Bench, quick: bool, only: str | None) -> dict:
     duration, drain = (5, 10) if quick else (10, 20)
     latencies = (0, 100) if quick else LATENCIES_MS
     results: dict = {"sweep": [], "baseline_code": []}
+
+    def measure(scenario: Scenario) -> dict:
+        outcome = bench.run(scenario)
+        save({**results, "partial": True})  # a failure later keeps what was measured
+        return outcome
+
     if only in (None, "sweep"):
         for receivers in RECEIVER_COUNTS:
             for latency in latencies:
                 scenario = Scenario(receivers, latency, duration, drain_s=drain)
-                results["sweep"].append(bench.run(scenario))
+                results["sweep"].append(measure(scenario))
         if "baseline" in bench.roots:
             for receivers in RECEIVER_COUNTS:
                 scenario = Scenario(receivers, 0, duration, drain_s=drain, code="baseline")
-                results["baseline_code"].append(bench.run(scenario))
+                results["baseline_code"].append(measure(scenario))
         rate = half_rate(results["sweep"], 20)
         progress(f"Half rate: {rate:.2f} PUT/s to 20 receivers at 100 ms")
-        results["half_rate"] = bench.run(Scenario(20, 100, 2 * duration, rate=rate, drain_s=drain))
+        results["half_rate"] = measure(Scenario(20, 100, 2 * duration, rate=rate, drain_s=drain))
     if only in (None, "isolation"):
         rate = half_rate(results["sweep"], 3) if results["sweep"] else 10
         for slow in (None, "hang"):
             scenario = Scenario(3, 100, 2 * duration, rate=rate, slow=slow, drain_s=drain)
-            results["isolation_" + (slow or "none")] = bench.run(scenario)
+            results["isolation_" + (slow or "none")] = measure(scenario)
     return results
+
+
+def save(results: dict):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "delivery-latest.json").write_text(json.dumps(results, indent=1))
 
 
 def half_rate(sweep: list[dict], receivers: int) -> float:
@@ -579,8 +590,7 @@ def main():
                 progress(f"Baseline code: {args.baseline_ref}")
                 bench.add_baseline_code(args.baseline_ref)
             results.update(evaluate(bench, args.quick, args.only))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "delivery-latest.json").write_text(json.dumps(results, indent=1))
+    save(results)
     publish(results, before)
 
 
