@@ -181,6 +181,8 @@ import django
 django.setup()
 from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
 
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 def platform(name, parties):
     record = Platform.objects.create(
         name=name, status=ConnectionStatus.CONNECTED, version="2.2.1",
@@ -194,7 +196,8 @@ def platform(name, parties):
 
 _, token = platform("cpo", [("NL", "CPO", "CPO")])
 for index, base in enumerate(json.loads(sys.argv[1])):
-    record, _ = platform(f"emsp{index}", [("DE", f"MS{index}", "EMSP")])
+    # Spec: party_id is 3 characters; MS0..MS9, then MSA..MSZ.
+    record, _ = platform(f"emsp{index}", [("DE", "MS" + DIGITS[index], "EMSP")])
     for identifier, role in (("locations", "RECEIVER"), ("tokens", "SENDER")):
         Endpoint.objects.create(
             platform=record, identifier=identifier, role=role, url=f"{base}/{identifier}"
@@ -210,10 +213,11 @@ def seed_parties(env: dict, receiver_bases: list[str], root: Path = ROOT) -> str
         [sys.executable, "-c", SEED_PARTIES, json.dumps(receiver_bases)],
         cwd=root,
         env={**env, "PYTHONPATH": str(root)},
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        raise RuntimeError(f"seeding the parties failed:\n{done.stderr[-3000:]}")
     return done.stdout.strip().splitlines()[-1]
 
 
