@@ -21,6 +21,7 @@ version arrived twice) and out-of-order (an older version arrived after a newer 
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -147,6 +148,7 @@ class Bench:
             started = time.time()
             accepted, sent = self.load(token, scenario)
             stopped = time.time()
+            load_average = os.getloadavg()[0]
             newest = newest_versions(sent)
             drained = self.wait_until_arrived(newest, range(scenario.receivers), scenario.drain_s)
             recovered = None
@@ -165,6 +167,9 @@ class Bench:
             "accepted_per_s": accepted / (stopped - started),
             "drained_s": drained,
             "slow_recovered_s": recovered,
+            # The machine's 1-minute load average at the end of the load: other work on it
+            # shows here (2 cores: above 2, processes wait for a CPU).
+            "load_average": load_average,
             **result,
         }
 
@@ -392,8 +397,9 @@ def every_run(results: dict) -> list[dict]:
 def run_rows(runs: list[dict]) -> list[str]:
     lines = [
         "| run | accepted PUT/s | deliveries/s | healthy e2e p50 / p99 ms | behind at stop "
-        "| drained after | missing / dup / out-of-order | most in flight per receiver |",
-        "|---|---|---|---|---|---|---|---|",
+        "| drained after | missing / dup / out-of-order | most in flight per receiver "
+        "| load average |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         scenario = Scenario(**run["scenario"])
@@ -413,7 +419,8 @@ def run_rows(runs: list[dict]) -> list[str]:
             f"| {run['healthy_e2e_p50_ms']:.0f} / {run['healthy_e2e_p99_ms']:.0f} "
             f"| {run['behind_at_stop']} | {drained} "
             f"| {run['missing']} / {run['duplicates']} / {run['out_of_order']} "
-            f"| {max(receiver['most_in_flight'] for receiver in run['receivers'])} |"
+            f"| {max(receiver['most_in_flight'] for receiver in run['receivers'])} "
+            f"| {run.get('load_average', float('nan')):.1f} |"
         )
     return lines
 
