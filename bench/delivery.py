@@ -22,6 +22,7 @@ version arrived twice) and out-of-order (an older version arrived after a newer 
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -74,7 +75,7 @@ class Bench:
         self.receivers_process.spawn(
             "receivers",
             [
-                stack.sys.executable,
+                sys.executable,
                 "-m",
                 "bench.receivers",
                 "--first-port",
@@ -92,12 +93,13 @@ class Bench:
     def __exit__(self, *exc):
         self.receivers_process.stop(grace=5)
 
-    def add_baseline_code(self, ref: str):
-        """The code at `ref`, exported, with its own migrated database, for the same run."""
-        root = stack.export_code(ref, Path(tempfile.mkdtemp(prefix="bench-baseline-")) / "code")
-        self.roots["baseline"] = root
+    def add_code(self, code: str, ref: str):
+        """The code at `ref`, exported, with its own migrated database: "current" is the code
+        under test, "baseline" the code it is compared with in the same run."""
+        root = stack.export_code(ref, Path(tempfile.mkdtemp(prefix=f"bench-{code}-")) / "code")
+        self.roots[code] = root
         stack.prepare_database(
-            self.env_for("baseline"), self.database("baseline"), self.args.redis_db, True, root
+            self.env_for(code), self.database(code), self.args.redis_db, True, root
         )
 
     def database(self, code: str) -> str:
@@ -564,6 +566,7 @@ def main():
     parser.add_argument(
         "--baseline-ref", help="also measure fan-out at 0 ms on the code of this git ref"
     )
+    parser.add_argument("--ref", help="measure the code of this git ref (default: this tree)")
     parser.add_argument("--before", type=Path, help="earlier results to draw beside these")
     parser.add_argument(
         "--report", type=Path, metavar="RESULTS", help="print saved results (and redraw the chart)"
@@ -582,8 +585,13 @@ def main():
         "quick": args.quick,
         "workers": args.worker or list(stack.DEFAULT_WORKERS),
         "hub_env": dict(args.hub_env),
+        "ref": args.ref,
+        "baseline_ref": args.baseline_ref,
     }
     with Bench(args) as bench:
+        if args.ref:
+            progress(f"Code under test: {args.ref}")
+            bench.add_code("current", args.ref)
         if args.receivers:
             scenario = Scenario(
                 args.receivers,
@@ -597,7 +605,7 @@ def main():
         else:
             if args.baseline_ref:
                 progress(f"Baseline code: {args.baseline_ref}")
-                bench.add_baseline_code(args.baseline_ref)
+                bench.add_code("baseline", args.baseline_ref)
             results.update(evaluate(bench, args.quick, args.only))
     save(results)
     publish(results, before)
