@@ -36,6 +36,7 @@ from bench.stack import percentile, progress
 RESULTS = stack.ROOT / "bench" / "results"
 CHART = stack.ROOT / "docs" / "performance-delivery.svg"
 WARMUP_S = 2  # deliveries in the first seconds of a load are not counted as sustained
+DRAIN_MEASURED = 50  # a drain rate is reported from this many deliveries after the load
 LATENCIES_MS = (0, 50, 100, 200)
 RECEIVER_COUNTS = (3, 20)
 
@@ -266,10 +267,20 @@ def analyse(snapshot, newest, started, stopped, healthy_count) -> dict:
         )
     healthy = [receiver for receiver in receivers if receiver["healthy"]]
     every_latency = [ms for receiver in healthy for ms in receiver.pop("e2e_ms")]
+    draining = [
+        arrival
+        for receiver in snapshot[:healthy_count]
+        for _sequence, arrival, _key, _version in receiver["records"]
+        if arrival > stopped
+    ]
     for receiver in receivers:
         receiver.pop("e2e_ms", None)
     return {
         "deliveries_per_s": sum(receiver["deliveries_per_s"] for receiver in receivers),
+        # The backlog left at the stop, delivered without the load competing for the CPU.
+        "drain_per_s": (
+            len(draining) / (max(draining) - stopped) if len(draining) >= DRAIN_MEASURED else None
+        ),
         "healthy_e2e_p50_ms": percentile(every_latency, 0.5),
         "healthy_e2e_p99_ms": percentile(every_latency, 0.99),
         "behind_at_stop": sum(receiver["behind_at_stop"] for receiver in receivers),
@@ -400,13 +411,15 @@ def every_run(results: dict) -> list[dict]:
 
 def run_rows(runs: list[dict]) -> list[str]:
     lines = [
-        "| run | accepted PUT/s | deliveries/s | healthy e2e p50 / p99 ms | behind at stop "
+        "| run | accepted PUT/s | offered / delivered per s | drain per s "
+        "| healthy e2e p50 / p99 ms | behind at stop "
         "| drained after | missing / dup / out-of-order | most in flight per receiver "
         "| load average |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         scenario = Scenario(**run["scenario"])
+        count = scenario.receivers + (1 if scenario.slow else 0)
         drained = (
             f"not in {scenario.drain_s:g} s"
             if run["drained_s"] is None
@@ -419,7 +432,9 @@ def run_rows(runs: list[dict]) -> list[str]:
             )
         lines.append(
             f"| {scenario.title()}{' (baseline code)' if scenario.code != 'current' else ''} "
-            f"| {run['accepted_per_s']:.1f} | {run['deliveries_per_s']:.0f} "
+            f"| {run['accepted_per_s']:.1f} "
+            f"| {run['accepted_per_s'] * count:.0f} / {run['deliveries_per_s']:.0f} "
+            f"| {'' if run.get('drain_per_s') is None else f'{run["drain_per_s"]:.0f}'} "
             f"| {run['healthy_e2e_p50_ms']:.0f} / {run['healthy_e2e_p99_ms']:.0f} "
             f"| {run['behind_at_stop']} | {drained} "
             f"| {run['missing']} / {run['duplicates']} / {run['out_of_order']} "
