@@ -53,7 +53,10 @@ def post_cdr(
         raise duplicate
     try:
         with transaction.atomic():
-            targets = delivery.routed_receivers(MODULE, owner, emsp, EMSP_ROLES)  # 4001
+            # 4001 (unknown) or 4000 (no agreement at the session's start)
+            targets = delivery.routed_receivers(
+                MODULE, owner, emsp, EMSP_ROLES, parse_datetime(data["start_date_time"])
+            )
             cdr = Cdr.objects.create(
                 country_code=owner.country_code,
                 party_id=owner.party_id,

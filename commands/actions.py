@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from agreements.policy import may_exchange, no_agreement, require_exchange
 from hub import status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
@@ -68,6 +69,9 @@ def forward_command(
     Raises the 4xxx the requester gets when the CPO cannot be asked.
     """
     platform = entry.cpo.platform
+    if not may_exchange(entry.requester, entry.cpo, entry.module):
+        record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
+        raise no_agreement(entry.requester, entry.cpo, entry.module)
     if not platform.is_connected:
         record_failure(entry, Outcome.CPO_UNREACHABLE, status.CONNECTION_PROBLEM)
         raise OCPIError(
@@ -201,6 +205,7 @@ def forward_profile_update(
     cpo: Party, receiver: Party, session_id: str, body: dict, correlation_id: str
 ) -> Reply:
     """PUT a CPO's ActiveChargingProfile to the eMSP/SCSP's chargingprofiles SENDER interface."""
+    require_exchange(cpo, receiver, "chargingprofiles")
     platform = receiver.platform
     if not platform.is_connected:
         raise OCPIError(

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from agreements.policy import allowed_parties, no_agreement, withheld
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
@@ -93,30 +94,44 @@ def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party
     """The parties a push from `sender` goes to; OCPIError 4001 when `to_ref` is unknown.
 
     No OCPI-to, or OCPI-to naming the hub: every connected party of the receiving roles whose
-    platform advertises the module's RECEIVER interface, never the sender itself. OCPI-to naming
-    a party: that party only, when it is connected and has the interface (else nobody: the
-    object is stored and the party re-syncs by GET All).
+    platform advertises the module's RECEIVER interface and that may exchange the module with
+    the sender (roaming agreements), never the sender itself. OCPI-to naming a party: see
+    `routed_receivers`.
     """
     if to_ref is not None and to_ref != hub_party_ref():
         return routed_receivers(module, sender, to_ref)
     parties = _module_receivers(module).filter(role__in=BROADCAST_ROLES.get(sender.role, ()))
-    return list(parties.exclude(pk=sender.pk).select_related("platform").distinct())
+    parties = parties.exclude(pk=sender.pk).select_related("platform").distinct()
+    return allowed_parties(sender, module, parties)
 
 
 def routed_receivers(
-    module: str, sender: Party, to_ref: PartyRef, roles: tuple[str, ...] | None = None
+    module: str,
+    sender: Party,
+    to_ref: PartyRef,
+    roles: tuple[str, ...] | None = None,
+    started_at: datetime | None = None,
 ) -> list[Party]:
     """The one party a push addressed to `to_ref` goes to (of `roles`); never a broadcast.
 
-    OCPIError 4001 when no such party is registered; an empty list when it is not connected
-    or has no RECEIVER interface for the module (the object is stored, the party pulls it).
+    OCPIError 4001 when no such party is registered, 4000 when no roaming agreement lets the
+    pair exchange the module (`started_at`: the start of the session a Session or CDR is of);
+    an empty list when it is not connected or has no RECEIVER interface for the module (the
+    object is stored, the party pulls it).
     """
     known = Party.objects.by_id(to_ref.country_code, to_ref.party_id)
     if roles is not None:
         known = known.filter(role__in=roles)
-    if not known.exists():
+    known = list(known)
+    if not known:
         raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
-    parties = _module_receivers(module).filter(pk__in=known.values("pk")).exclude(pk=sender.pk)
+    known = [party for party in known if party.pk != sender.pk]
+    if not known:
+        return []
+    allowed = allowed_parties(sender, module, known, started_at=started_at)
+    if not allowed:
+        raise no_agreement(sender, known[0], module)
+    parties = _module_receivers(module).filter(pk__in=[party.pk for party in allowed])
     return list(parties.select_related("platform").distinct())
 
 
@@ -129,7 +144,7 @@ def _module_receivers(module: str):
     statuses = [ConnectionStatus.CONNECTED]
     if retry_policy(module).park:
         statuses.append(ConnectionStatus.OFFLINE)
-    return Party.objects.filter(
+    return Party.objects.live().filter(
         platform__status__in=statuses,
         platform__endpoints__identifier=module,
         platform__endpoints__role="RECEIVER",
@@ -304,7 +319,10 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple[uuid.UUID, list[D
         )
         if not due:
             return token, []
-        batch = _latest_per_object(due)
+        batch = withheld(_latest_per_object(due), now)  # agreements suspended since enqueue
+        if not batch:  # all withheld: more may be due behind them
+            transaction.on_commit(lambda: wake([receiver_id]))
+            return token, []
         batch_pks = [d.pk for d in batch]
         # Older versions of these objects (in this batch or waiting for their retry time)
         # are replaced by the latest.

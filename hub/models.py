@@ -11,6 +11,26 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
 
 
+class SharedQuerySet(OwnedQuerySet):
+    """Client-owned objects broadcast to everyone or pushed directly to some parties
+    (`broadcast` and `recipients` fields)."""
+
+    def shared_with(self, parties) -> "SharedQuerySet":
+        """Objects broadcast, or pushed directly to one of these parties."""
+        through = self.model.recipients.through
+        direct = through.objects.filter(party__in=parties).values(
+            f"{self.model._meta.model_name}_id"
+        )
+        return self.filter(models.Q(broadcast=True) | models.Q(pk__in=direct))
+
+    def readable_by(self, parties, module: str) -> "SharedQuerySet":
+        """What these parties may pull through GET All: shared with them, and of owners a
+        roaming agreement (or the open policy) lets them exchange `module` with."""
+        from agreements.policy import readable_owners
+
+        return self.shared_with(parties).filter(readable_owners(parties, module))
+
+
 class Message(models.Model):
     """A push the hub accepted: what a receiver gets, byte for byte, unless superseded."""
 
@@ -64,10 +84,11 @@ class Delivery(models.Model):
         SUPERSEDED = "SUPERSEDED"  # a newer version of the object replaced it before sending
         FAILED = "FAILED"  # retries exhausted (state objects: the receiver re-syncs by GET All)
         PARKED = "PARKED"  # retries exhausted for billing data: kept for an admin to re-deliver
+        WITHHELD = "WITHHELD"  # the pair's roaming agreement no longer allows it: not sent
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     receiver = models.ForeignKey(
-        "parties.Party", on_delete=models.CASCADE, related_name="deliveries"
+        "parties.Party", on_delete=models.PROTECT, related_name="deliveries"
     )
     object_key = models.CharField(max_length=120)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

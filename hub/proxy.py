@@ -7,6 +7,7 @@ back: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 anything els
 
 from django.http import HttpResponse
 
+from agreements.policy import require_exchange
 from hub import status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError
@@ -39,7 +40,9 @@ def forward(
     body: bytes | None = None,
     timeout: float | None = None,
 ) -> HttpResponse:
-    """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged."""
+    """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged;
+    4000 when no roaming agreement lets the pair exchange the module."""
+    require_exchange(sender, receiver, module)
     platform = receiver.platform
     if not platform.is_connected:
         raise OCPIError(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from hub.env import (
     env_bool,
+    env_choice,
     env_cistring,
     env_database,
     env_float,
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "sessions.apps.ChargingSessionsConfig",
     "cdrs",
     "commands",
+    "agreements",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +273,7 @@ CELERY_BEAT_SCHEDULE["still-alive"] = {
     "task": "parties.tasks.check_still_alive",
     "schedule": float(HUB_STILL_ALIVE_INTERVAL),
 }
+
+# Roaming agreements (docs/agreements.md): "open" lets every pair exchange every module unless
+# their agreement says otherwise; "agreements" lets nothing flow without an ACTIVE agreement.
+HUB_ROAMING_POLICY = env_choice("HUB_ROAMING_POLICY", "open", ("open", "agreements"))

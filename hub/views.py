@@ -73,6 +73,10 @@ class FunctionalView(OCPIView):
         refs = {party.ref for party in request.user.party_list()}
         return PartyRef(*refs.pop()) if len(refs) == 1 else None
 
+    def requesting_parties(self) -> list[Party]:
+        """The OCPI-from party, or without it every party of the calling platform."""
+        return [self.sender_party()] if self.from_ref is not None else self.platform.party_list()
+
     def sender_party(self, owner: PartyRef | None = None) -> Party:
         """The party this request speaks for.
 

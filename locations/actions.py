@@ -5,6 +5,7 @@ from django.db import transaction
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.routing import PartyRef
+from hub.sharing import share
 from hub.types import parse_datetime
 from locations.models import Location
 from locations.serializers import ID_FIELDS, validate_object
@@ -61,7 +62,8 @@ def push_location(
             .filter(location_id=segments[0].upper())
             .first()
         )
-        created = _apply(location, owner, segments, method, data)
+        location, created = _apply(location, owner, segments, method, data)
+        share(location, to_ref)
         delivery.enqueue(
             module=MODULE,
             method=method,
@@ -91,7 +93,7 @@ def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> No
         raise invalid("last_updated: required in every PATCH")
 
 
-def _apply(location, owner, segments, method, data) -> bool:
+def _apply(location, owner, segments, method, data) -> tuple[Location, bool]:
     depth = len(segments)
     kind = KINDS[depth]
     if location is None:
@@ -109,7 +111,7 @@ def _apply(location, owner, segments, method, data) -> bool:
             location_id=segments[0].upper(),
         )
         _save(location, data)
-        return True
+        return location, True
 
     document = location.document
     parent = resolve(document, segments[:-1])
@@ -131,7 +133,7 @@ def _apply(location, owner, segments, method, data) -> bool:
         parent["last_updated"] = data["last_updated"]
         document["last_updated"] = data["last_updated"]
     _save(location, document)
-    return current is None
+    return location, current is None
 
 
 def _merged(depth: int, current: dict, patch: dict) -> dict:
@@ -157,9 +159,11 @@ def _save(location: Location, document: dict) -> None:
     location.save()
 
 
-def find_location(location_id: str, owner: PartyRef | None) -> Location:
-    """A stored Location by id, of `owner` or of the only CPO having that id (open routing)."""
-    locations = Location.objects.filter(location_id=location_id.upper())
+def find_location(location_id: str, owner: PartyRef | None, among=None) -> Location:
+    """A stored Location by id, of `owner` or of the only CPO having that id (open routing),
+    looked for `among` these Locations (default: all)."""
+    among = Location.objects.all() if among is None else among
+    locations = among.filter(location_id=location_id.upper())
     if owner is not None:
         locations = locations.filter(country_code=owner.country_code, party_id=owner.party_id)
     found = list(locations[:2])

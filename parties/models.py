@@ -148,7 +148,7 @@ class PlatformTokenQuerySet(models.QuerySet):
             (PlatformToken, Platform, Party),
             f"""FROM {table(PlatformToken)} t0
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
-            LEFT JOIN {table(Party)} t2 ON t2.platform_id = t1.id
+            LEFT JOIN {table(Party)} t2 ON t2.platform_id = t1.id AND t2.archived_at IS NULL
             WHERE t0.token_hash = %s
             ORDER BY t2.country_code, t2.party_id, t2.role""",
             [digest],
@@ -209,11 +209,15 @@ class Endpoint(models.Model):
 
 class PartyQuerySet(models.QuerySet):
     def by_id(self, country_code: str, party_id: str) -> "PartyQuerySet":
-        """Parties with this CiString country_code/party_id (any role)."""
-        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+        """Live parties with this CiString country_code/party_id (any role)."""
+        return self.live().filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+    def live(self) -> "PartyQuerySet":
+        """Parties not archived: the only ones traffic goes to or comes from."""
+        return self.filter(archived_at=None)
 
     def connected(self) -> "PartyQuerySet":
-        return self.filter(platform__status=ConnectionStatus.CONNECTED)
+        return self.live().filter(platform__status=ConnectionStatus.CONNECTED)
 
     def with_endpoints(self, country_code: str, party_id: str, roles) -> "Party | None":
         """The first party by this id and one of `roles`, with its platform and the platform's
@@ -228,6 +232,7 @@ class PartyQuerySet(models.QuerySet):
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
             LEFT JOIN {table(Endpoint)} t2 ON t2.platform_id = t1.id
             WHERE t0.country_code = %s AND t0.party_id = %s AND t0.role IN ({placeholders})
+            AND t0.archived_at IS NULL
             ORDER BY t0.country_code, t0.party_id, t0.role""",
             [country_code.upper(), party_id.upper(), *roles],
         )
@@ -252,6 +257,8 @@ class Party(models.Model):
     role = models.CharField(max_length=5, choices=Role.choices)
     business_details = models.JSONField(default=dict, blank=True)
     last_updated = models.DateTimeField(default=timezone.now)
+    # Deleting a party archives it: its messages, deliveries and command logs stay readable.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PartyQuerySet.as_manager()
 
@@ -260,7 +267,9 @@ class Party(models.Model):
         ordering = ["country_code", "party_id", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["country_code", "party_id", "role"], name="unique_party_role"
+                fields=["country_code", "party_id", "role"],
+                condition=models.Q(archived_at=None),
+                name="unique_live_party_role",
             )
         ]
 

@@ -63,7 +63,10 @@ def push_session(
             )
         document = data if method == "PUT" else _merged(session.document, data)
         emsp = _emsp(to_ref, data, session)
-        targets = delivery.routed_receivers(MODULE, owner, emsp, EMSP_ROLES)  # 4001: rolls back
+        # 4001 (unknown) or 4000 (no agreement at the session's start): rolls back
+        targets = delivery.routed_receivers(
+            MODULE, owner, emsp, EMSP_ROLES, parse_datetime(document["start_date_time"])
+        )
         created = session is None
         if created:
             session = Session(

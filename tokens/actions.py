@@ -7,6 +7,7 @@ from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.models import Message
 from hub.routing import PartyRef
+from hub.sharing import share
 from hub.types import parse_datetime
 from parties.models import Party, Role
 from tokens.models import Token
@@ -66,10 +67,8 @@ def push_token(
         token.document = document
         token.contract_id = str(document["contract_id"])
         token.last_updated_at = parse_datetime(document["last_updated"])
-        token.broadcast = token.broadcast or to_ref is None
         token.save()
-        if to_ref is not None:
-            token.recipients.add(*Party.objects.by_id(to_ref.country_code, to_ref.party_id))
+        share(token, to_ref)
         delivery.enqueue(
             module=MODULE,
             method=method,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 
+from agreements.policy import readable_owners
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward, get_at_receiver
 from hub.responses import ocpi_response
@@ -91,8 +92,9 @@ class TokenListView(FunctionalView):
         TokenSerializer,
     )
     def get(self, request):
-        parties = [self.sender_party()] if self.from_ref else self.platform.party_list()
-        tokens = Token.objects.visible_to(parties).only("pk", "document")
+        parties = self.requesting_parties()
+        tokens = Token.objects.visible_to(parties).filter(readable_owners(parties, "tokens"))
+        tokens = tokens.only("pk", "document")
         if self.to_ref is not None:
             tokens = tokens.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(request, tokens, lambda token: token.document)
