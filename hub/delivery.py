@@ -67,9 +67,39 @@ _delivered_hooks: dict[str, Callable[[Delivery, "Reply"], None]] = {}
 on_delivered = _hook_registry(_delivered_hooks)
 
 
-def stored_document_as_put(module: str, model, key: Callable[[Message], dict], id_field="id"):
+# the owner's current objects shared with a receiver, as PUTs: (object_id, segments, body)
+_current_objects: dict[str, Callable[[Party, Party], list]] = {}
+current_objects = _hook_registry(_current_objects)
+
+
+def stored_document_as_put(
+    module: str,
+    model,
+    key: Callable[[Message], dict],
+    id_field="id",
+    object_id: Callable | None = None,
+):
     """Register the common full-object provider: the stored copy's JSON document, found by
-    owner and `key(message)` (lookups on `model`), sent as a PUT of the whole object."""
+    owner and `key(message)` (lookups on `model`), sent as a PUT of the whole object.
+
+    For a model that records who it is shared with (`SharedQuerySet`), also register how its
+    current objects are replayed to a receiver (`replay`); `object_id(stored)` is the id of
+    their messages (default: the document's `id_field`).
+    """
+
+    if hasattr(model.objects, "shared_with"):
+
+        @current_objects(module)
+        def current(owner: Party, receiver: Party) -> list[tuple[str, list[str], bytes]]:
+            shared = model.objects.owned_by(*owner.ref).shared_with([receiver]).order_by("pk")
+            return [
+                (
+                    object_id(stored) if object_id else stored.document[id_field],
+                    [stored.document[id_field]],
+                    _json_bytes(stored.document),
+                )
+                for stored in shared
+            ]
 
     @full_object_provider(module)
     def provide(message: Message) -> tuple[list[str], bytes] | None:
@@ -80,10 +110,41 @@ def stored_document_as_put(module: str, model, key: Callable[[Message], dict], i
         )
         if stored is None:
             return None
-        body = json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")).encode()
-        return [stored.document[id_field]], body
+        return [stored.document[id_field]], _json_bytes(stored.document)
 
     return provide
+
+
+def _json_bytes(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def shared_objects(
+    module: str, owner: Party, receiver: Party
+) -> list[tuple[str, list[str], bytes]]:
+    """The owner's current objects of `module` shared with `receiver`, as replayed PUTs
+    (object_id, segments, body); empty for modules that keep no shared copies."""
+    provider = _current_objects.get(module)
+    return provider(owner, receiver) if provider else []
+
+
+def replay(module: str, owner: Party, receiver: Party) -> int:
+    """Queue the owner's current objects of `module` that are shared with `receiver`, as PUTs
+    (a roaming agreement started allowing them); inside a transaction. Returns how many."""
+    targets = list(_module_receivers(module).filter(pk=receiver.pk).distinct())
+    objects = shared_objects(module, owner, receiver) if targets else []
+    for object_id, segments, body in objects:
+        enqueue(
+            module=module,
+            method="PUT",
+            owner=PartyRef(*owner.ref),
+            object_id=object_id,
+            segments=segments,
+            body=body,
+            sender=owner,
+            receivers=targets,
+        )
+    return len(objects)
 
 
 def hub_party_ref() -> PartyRef:

@@ -144,10 +144,15 @@ def sync_parties(platform: Platform, roles: list[dict]) -> None:
             country_code=role["country_code"],
             party_id=role["party_id"],
             role=role["role"],
-            defaults={"business_details": role["business_details"], "last_updated": timezone.now()},
+            defaults={
+                "business_details": role["business_details"],
+                "last_updated": timezone.now(),
+                "archived_at": None,
+            },
         )
         kept.append(party.pk)
-    platform.parties.exclude(pk__in=kept).delete()
+    # Roles dropped are archived, not deleted: their messages and logs stay readable.
+    platform.parties.live().exclude(pk__in=kept).update(archived_at=timezone.now())
 
 
 def unregister_platform(platform: Platform) -> None:

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from agreements.actions import archive_party, offboard_platform
 from hub.endpoints import versions_url
 from parties import actions
 from parties.forms import InviteForm, RegisterAtPartyForm
@@ -22,6 +23,10 @@ class PartyInline(admin.TabularInline):
     fields = ("country_code", "party_id", "role", "business_details", "last_updated")
     readonly_fields = ("last_updated",)
     extra = 0
+    can_delete = False  # parties are archived (Parties list), never deleted
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(archived_at=None)
 
 
 class EndpointInline(admin.TabularInline):
@@ -69,7 +74,14 @@ class PlatformAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = [PartyInline, EndpointInline]
-    actions = ["suspend", "reinstate", "issue_token_a", "rotate_credentials", "check_alive"]
+    actions = [
+        "suspend",
+        "reinstate",
+        "issue_token_a",
+        "rotate_credentials",
+        "check_alive",
+        "offboard",
+    ]
     change_list_template = "admin/parties/platform/change_list.html"
 
     def get_queryset(self, request):
@@ -168,19 +180,64 @@ class PlatformAdmin(admin.ModelAdmin):
             level = messages.SUCCESS if outcome.ok else messages.ERROR
             self.message_user(request, f"{platform}: {outcome.steps[-1]}", level)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # offboard instead: history, stored objects and billing data stay
+
+    @admin.action(description="Offboard (credentials DELETE, end agreements, keep history)")
+    def offboard(self, request, queryset):
+        for platform in queryset:
+            steps = offboard_platform(platform, f"admin {request.user.get_username()}")
+            self.message_user(request, f"{platform}: {'; '.join(steps)}")
+
     @admin.action(description="Check still alive now (GET versions)")
     def check_alive(self, request, queryset):
         for platform in queryset:
             self.message_user(request, f"{platform}: {ping_platform(platform.pk)}")
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(archived_at=None)
+        if self.value() == "no":
+            return queryset.filter(archived_at=None)
+        return queryset
+
+
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
-    list_display = ("country_code", "party_id", "role", "platform", "status", "last_updated")
-    list_filter = ("role", "platform__status")
+    """Deleting a party archives it: its messages, deliveries and command logs stay."""
+
+    list_display = (
+        "country_code",
+        "party_id",
+        "role",
+        "platform",
+        "status",
+        "last_updated",
+        "archived_at",
+    )
+    list_filter = ("role", "platform__status", ArchivedFilter)
     search_fields = ("country_code", "party_id", "platform__name")
     list_select_related = ("platform",)
 
     @admin.display(description="Status")
     def status(self, party):
         return party.platform.status
+
+    def delete_model(self, request, obj):
+        archive_party(obj, f"admin {request.user.get_username()}")
+
+    def delete_queryset(self, request, queryset):
+        for party in queryset:
+            archive_party(party, f"admin {request.user.get_username()}")
+
+    def get_deleted_objects(self, objs, request):
+        # Nothing is deleted: the confirmation page lists the parties to be archived only.
+        return [f"{obj} (archived, history kept)" for obj in objs], {}, set(), []

@@ -124,7 +124,7 @@ class Platform(models.Model):
     def party_list(self) -> list["Party"]:
         """This platform's parties, loaded once per instance."""
         if not hasattr(self, "_party_list"):
-            self._party_list = list(self.parties.all())
+            self._party_list = list(self.parties.live())
         return self._party_list
 
     def find_party(self, country_code: str, party_id: str, roles=None) -> "Party | None":
@@ -289,13 +289,14 @@ class Party(models.Model):
     def status(self) -> str:
         return self.platform.status
 
-    def client_info(self) -> dict:
-        """The ClientInfo object of this party (mod_hub_client_info)."""
+    def client_info(self, status: str | None = None) -> dict:
+        """The ClientInfo object of this party (mod_hub_client_info); `status` as shown to
+        the receiving party (default: its platform's connection status)."""
         return {
             "party_id": self.party_id,
             "country_code": self.country_code,
             "role": self.role,
-            "status": self.platform.status,
+            "status": status or self.platform.status,
             "last_updated": format_datetime(self.last_updated),
         }
 

@@ -6,41 +6,53 @@ from django.utils import timezone
 
 from hub.celery import app
 from hub.client import call, join_url
-from parties.models import ConnectionStatus, Platform
+from parties.models import ConnectionStatus, Party, Platform
 
 logger = logging.getLogger(__name__)
 
 
 @app.task(acks_late=True)
 def push_client_info(platform_id: int) -> str:
-    """PUT the ClientInfo of a platform's parties to every other connected platform.
+    """PUT the ClientInfo of a platform's parties to every connected platform that may see them.
 
-    Sends the state at run time, so pushes queued for several quick changes converge on the
-    latest status. Failed PUTs are not retried: ClientInfo is state a party can GET at any time.
+    Each receiving platform is told the status from its own parties' point of view (roaming
+    agreements, `client_info_audience`); a party is never told about itself. Sends the state
+    at run time, so pushes queued for several quick changes converge on the latest status.
+    Failed PUTs are not retried: ClientInfo is state a party can GET at any time.
     """
     platform = Platform.objects.filter(pk=platform_id).first()
     if platform is None:
         return "skipped"
-    infos = [party.client_info() for party in platform.parties.all()]
-    receivers = (
-        Platform.objects.filter(status=ConnectionStatus.CONNECTED)
-        .exclude(pk=platform_id)
-        .prefetch_related("endpoints")
-    )
     sent = failed = 0
-    for receiver in receivers:
+    for receiver, party, status in client_info_audience(platform):
         base = receiver.endpoint_url("hubclientinfo", "RECEIVER")
-        if base is None:
-            continue
-        for info in infos:
-            url = join_url(base, info["country_code"], info["party_id"])
-            reply = call(receiver, "PUT", url, json_body=info)
-            if reply.ok:
-                sent += 1
-            else:
-                failed += 1
-                logger.warning("ClientInfo push to %s refused: %s", receiver, reply.summary())
+        info = party.client_info(status)
+        url = join_url(base, info["country_code"], info["party_id"])
+        reply = call(receiver, "PUT", url, json_body=info)
+        if reply.ok:
+            sent += 1
+        else:
+            failed += 1
+            logger.warning("ClientInfo push to %s refused: %s", receiver, reply.summary())
     return f"sent {sent}, failed {failed}"
+
+
+def client_info_audience(platform: Platform) -> list[tuple[Platform, Party, str]]:
+    """Who is told about the platform's parties: (receiving platform, described party, status
+    shown), for every connected platform with a hubclientinfo RECEIVER that may see them."""
+    from agreements.policy import client_infos_for
+
+    described = list(platform.parties.live().select_related("platform"))
+    receivers = Platform.objects.filter(status=ConnectionStatus.CONNECTED).prefetch_related(
+        "endpoints"
+    )
+    audience = []
+    for receiver in receivers:
+        if receiver.endpoint_url("hubclientinfo", "RECEIVER") is None:
+            continue
+        shown = client_infos_for(list(receiver.parties.live()), described)
+        audience += [(receiver, party, shown[party.pk]) for party in described if party.pk in shown]
+    return audience
 
 
 @app.task

@@ -138,4 +138,5 @@ delivery.stored_document_as_put(
     Token,
     lambda message: dict(zip(("uid", "type"), message.object_id.rsplit(":", 1), strict=True)),
     id_field="uid",
+    object_id=lambda token: f"{token.document['uid']}:{token.type}",
 )
