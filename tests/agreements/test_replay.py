@@ -1,0 +1,81 @@
+"""An agreement that starts allowing Locations and Tariffs sends the current ones at once."""
+
+import json
+
+from hub.models import Delivery
+from tests.agreements.conftest import (
+    agree,
+    location_of,
+    put_location,
+    put_tariff,
+    put_token,
+    status_of,
+    tariff_of,
+    to,
+    token_of,
+)
+
+
+def replayed_to(party) -> list[tuple[str, str, str, dict]]:
+    deliveries = Delivery.objects.filter(receiver=party).select_related("message")
+    return sorted(
+        (
+            d.message.module,
+            d.message.method,
+            "/".join(d.message.segments),
+            json.loads(d.message.body),
+        )
+        for d in deliveries
+    )
+
+
+def test_activation_replays_the_current_locations_and_tariffs_shared_with_the_emsp(world, settings):
+    settings.HUB_ROAMING_POLICY = "agreements"
+    first, current = location_of(world.cpa), location_of(world.cpa)
+    current["city"] = "Amersfoort"
+    put_location(world.cpa, first)
+    put_location(world.cpa, current)  # the replay sends this version
+    put_location(
+        world.cpa, location_of(world.cpa, "LOC2"), **to(world.msb)
+    )  # refused: no agreement
+    assert status_of(put_tariff(world.cpa, tariff_of(world.cpa))) == 1000
+    assert replayed_to(world.msa.party) == []
+
+    agree(world.cpa, world.msa, "locations", "tariffs")
+
+    assert replayed_to(world.msa.party) == [
+        ("locations", "PUT", "LOC1", current),
+        ("tariffs", "PUT", "T1", tariff_of(world.cpa)),
+    ]
+    assert replayed_to(world.msb.party) == []
+
+
+def test_only_what_is_newly_allowed_is_replayed(world, settings):
+    settings.HUB_ROAMING_POLICY = "open"
+    put_location(world.cpa, location_of(world.cpa))
+    put_tariff(world.cpa, tariff_of(world.cpa))
+    put_location(world.cpa, location_of(world.cpa, "LOC2"), **to(world.msb))
+    before = Delivery.objects.filter(receiver=world.msa.party).count()
+    assert before == 2  # LOC1 and T1: broadcast; LOC2 went to MSB only
+
+    agree(world.cpa, world.msa, "locations", "tariffs")  # open: they were allowed already
+    agree(world.cpa, world.msa, "tariffs")  # Locations stop
+    assert Delivery.objects.filter(receiver=world.msa.party).count() == before
+
+    agree(world.cpa, world.msa, "locations", "tariffs")  # Locations again: LOC1 only
+
+    newest = Delivery.objects.filter(receiver=world.msa.party).latest("pk").message
+    assert (newest.module, newest.segments) == ("locations", ["LOC1"])
+    assert Delivery.objects.filter(receiver=world.msa.party).count() == before + 1
+
+
+def test_activation_sends_the_cpo_the_emsps_current_tokens(world, settings):
+    settings.HUB_ROAMING_POLICY = "agreements"
+    assert status_of(put_token(world.msa, token_of(world.msa))) == 1000
+
+    agree(world.cpa, world.msa, "tokens")
+
+    ((module, method, path, body),) = replayed_to(world.cpa.party)
+    assert (module, method, path, body) == ("tokens", "PUT", "TOK1", token_of(world.msa))
+    message = Delivery.objects.get(receiver=world.cpa.party).message
+    assert message.object_id == "TOK1:RFID"  # pushed with ?type=RFID
