@@ -4,14 +4,20 @@ All tests live under tests/ so that one conftest serves every module.
 """
 
 import base64
+import contextlib
 import copy
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -19,6 +25,43 @@ from parties.models import ConnectionStatus, Endpoint, Party, Platform, Platform
 from tests.servers import PartyServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every process this test run starts inherits this marker, even one that outlives its parent:
+# `no_process_left_behind` finds them by it (and never another run's processes).
+RUN_MARKER = f"OCPI_HUB_TEST_RUN={uuid.uuid4()}"
+os.environ["OCPI_HUB_TEST_RUN"] = RUN_MARKER.partition("=")[2]
+
+
+def processes_of_this_run() -> list[int]:
+    """Pids of live processes (other than this one) started by this test run."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if RUN_MARKER.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """Fail the run if a server or worker it started is still alive once every test is done."""
+    yield
+    deadline = time.monotonic() + 15
+    while (left := processes_of_this_run()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    var_dir = Path(settings.VAR_DIR)
+    if var_dir.name.startswith("ocpi-hub-tests-") and var_dir.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(var_dir, ignore_errors=True)
+    assert not left, f"processes left running after the tests (killed now): {left}"
 
 
 def token_header(token: str) -> str:
@@ -147,24 +190,30 @@ class WorkerProcess:
         ]
         if self.beat:
             command += ["--beat"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        # A process group of its own: stopping it stops its pool and embedded beat too.
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         time.sleep(0.5)
         return self
 
+    def signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
     def kill(self) -> None:
-        """SIGKILL: the worker dies mid-task, as in a crash."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
+        """SIGKILL: the worker dies mid-task, as in a crash (its pool and beat with it)."""
+        if self.process:
+            self.signal_group(signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.signal_group(signal.SIGKILL)  # whatever of the group outlived its main process
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
