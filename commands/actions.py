@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agreements.policy import may_exchange, no_agreement, require_exchange
-from hub import status
+from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
 from hub.routing import PartyRef
@@ -92,6 +92,7 @@ def forward_command(
         to=PartyRef(*entry.cpo.ref),
         sender=PartyRef(*entry.requester.ref),
     )
+    metrics.observe_forward(f"{entry.module}_request", reply)
     record_response(entry, reply)
     return reply
 
@@ -193,6 +194,7 @@ def relay_result(entry: Command, body: dict) -> Reply:
         to=PartyRef(*entry.requester.ref),
         sender=PartyRef(*entry.cpo.ref),
     )
+    metrics.observe_forward(f"{entry.module}_result", reply)
     record_delivery(entry, reply.summary())
     return reply
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from hub import logs
 from parties.models import ConnectionStatus, Platform, PlatformToken
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class CredentialsTokenAuthentication(authentication.BaseAuthentication):
         if platform.status == ConnectionStatus.SUSPENDED and token.kind == token.Kind.ACCESS:
             raise exceptions.AuthenticationFailed("Platform is suspended")
         _note_contact(platform)
+        logs.bind(platform=platform.name)
         return (platform, token)
 
     def authenticate_header(self, request):

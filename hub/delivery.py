@@ -23,6 +23,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agreements.policy import allowed_parties, no_agreement, withheld
+from hub import metrics
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
@@ -241,6 +242,7 @@ def enqueue(
         sender=sender,
         correlation_id=correlation_id[:100],
     )
+    transaction.on_commit(lambda: metrics.count_push(module))
     if not receivers:
         return message
     now = timezone.now()
@@ -596,6 +598,7 @@ def record(outcomes: list[Outcome], token: uuid.UUID) -> None:
             else:
                 changes.update(status=status, finished_at=now)
             Delivery.objects.filter(pk__in=pks, claim=token).update(**changes)
+    metrics.count_outcomes(outcomes)
 
 
 def due_receivers() -> list[int]:

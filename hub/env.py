@@ -1,5 +1,6 @@
 """Read settings from the environment; a bad value stops start-up naming the variable."""
 
+import ipaddress
 import os
 import re
 from urllib.parse import urlsplit
@@ -88,3 +89,21 @@ def env_cistring(name: str, default: str, length: int) -> str:
     if not re.fullmatch(rf"[A-Za-z0-9]{{{length}}}", raw):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected {length} letters or digits")
     return raw.upper()
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated IP addresses or networks (`10.0.0.0/8`)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is no IP address or network") from None
+    return networks
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return raw

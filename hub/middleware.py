@@ -1,16 +1,47 @@
-"""Request-wide OCPI concerns: unique message ids and tolerant path normalisation."""
+"""Request-wide OCPI concerns: unique message ids, tolerant path normalisation, and one log
+context and one metrics count per request."""
 
 import logging
 import re
+import time
 import uuid
+from functools import cache
 
 from django.http import JsonResponse
 
-from hub import status
+from hub import logs, metrics, status
+from hub.endpoints import VERSION_PREFIX
 from hub.responses import envelope
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("hub.requests")
 REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+@cache
+def interfaces() -> dict[str, tuple[str, str]]:
+    """The hub's interfaces by path prefix under /ocpi/2.2.1/: (module, role)."""
+    from hub.urls import OCPI_ENDPOINTS
+
+    return {endpoint.prefix: (endpoint.identifier, endpoint.role) for endpoint in OCPI_ENDPOINTS}
+
+
+def interface_of(path: str) -> tuple[str, str]:
+    """(module, role) of an OCPI path: `/ocpi/2.2.1/receiver/locations/NL/...`."""
+    if not path.startswith("/" + VERSION_PREFIX):
+        return ("versions", "-")
+    parts = path[len(VERSION_PREFIX) + 1 :].split("/", 2)
+    known = interfaces()
+    return known.get("/".join(parts[:2])) or known.get(parts[0]) or ("versions", "-")
+
+
+def ocpi_status_of(response) -> str:
+    """The OCPI status_code the hub answered (or relayed), without parsing the body again."""
+    code = getattr(response, "ocpi_status_code", None)
+    if code is None:
+        data = getattr(response, "data", None)
+        code = data.get("status_code") if isinstance(data, dict) else None
+    return str(code) if code is not None else "none"
 
 
 def ocpi_request_middleware(get_response):
@@ -25,9 +56,21 @@ def ocpi_request_middleware(get_response):
         request.ocpi_correlation_id = (
             request.headers.get("X-Correlation-ID") or request.ocpi_request_id
         )
-        if request.path_info.startswith("/ocpi/"):
+        ocpi = request.path_info.startswith("/ocpi/")
+        if ocpi:
             path = REPEATED_SLASHES.sub("/", request.path_info)
             request.path_info = path.rstrip("/") if len(path) > 1 else path
+        module, role = interface_of(request.path_info) if ocpi else ("-", "-")
+        from_party = request.headers.get("OCPI-from-party-id")
+        logs.start(
+            request_id=request.ocpi_request_id,
+            correlation_id=request.ocpi_correlation_id,
+            module=module if ocpi else None,
+            party=f"{request.headers.get('OCPI-from-country-code')}*{from_party}"
+            if from_party
+            else None,
+        )
+        started = time.perf_counter()
         try:
             response = get_response(request)
         except Exception:  # views answer their own errors; this is the last resort
@@ -35,8 +78,28 @@ def ocpi_request_middleware(get_response):
             response = JsonResponse(
                 envelope(None, status.SERVER_ERROR, "Internal hub error"), status=500
             )
+            response.ocpi_status_code = status.SERVER_ERROR
         response["X-Request-ID"] = request.ocpi_request_id
         response["X-Correlation-ID"] = request.ocpi_correlation_id
+        if ocpi:
+            outcome = ocpi_status_of(response)
+            metrics.REQUESTS.labels(
+                module, role, request.method, outcome, response.status_code
+            ).inc()
+            if access_logger.isEnabledFor(logging.INFO):
+                logs.bind(outcome=outcome)
+                kwargs = getattr(request.resolver_match, "kwargs", None) or {}
+                if logs.current().get("party") is None and "party_id" in kwargs:
+                    logs.bind(party=f"{kwargs['country_code']}*{kwargs['party_id']}".upper())
+                access_logger.info(
+                    "%s %s -> HTTP %s OCPI %s (%.0f ms)",
+                    request.method,
+                    request.path_info,
+                    response.status_code,
+                    outcome,
+                    (time.perf_counter() - started) * 1000,
+                )
+        logs.clear()
         return response
 
     return middleware

@@ -8,7 +8,7 @@ back: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 anything els
 from django.http import HttpResponse
 
 from agreements.policy import require_exchange
-from hub import status
+from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError
 from hub.routing import PartyRef, routing_headers
@@ -39,9 +39,12 @@ def forward(
     params: dict | None = None,
     body: bytes | None = None,
     timeout: float | None = None,
+    kind: str | None = None,
 ) -> HttpResponse:
     """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged;
-    4000 when no roaming agreement lets the pair exchange the module."""
+    4000 when no roaming agreement lets the pair exchange the module.
+
+    `kind` names it in the forwarding metrics (default: module and method, `tokens_get`)."""
     require_exchange(sender, receiver, module)
     platform = receiver.platform
     if not platform.is_connected:
@@ -62,6 +65,7 @@ def forward(
         to=PartyRef(*receiver.ref),
         sender=PartyRef(*sender.ref),
     )
+    metrics.observe_forward(kind or f"{module}_{method.lower()}", reply)
     return relay(reply, receiver, sender)
 
 
@@ -77,6 +81,7 @@ def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
     response = HttpResponse(
         reply.content, status=reply.http_status, content_type="application/json"
     )
+    response.ocpi_status_code = reply.status_code  # counted by the request metrics
     for name, value in routing_headers(PartyRef(*sender.ref), PartyRef(*receiver.ref)).items():
         response[name] = value
     for name in ("Link", "X-Total-Count", "X-Limit", "Location"):

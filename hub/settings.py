@@ -1,5 +1,6 @@
 """Settings for the hub, read from the environment (see README: Production)."""
 
+import os
 from pathlib import Path
 
 from hub.env import (
@@ -10,6 +11,7 @@ from hub.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_url,
 )
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hub.health.health_middleware",  # first: probes need no Host check, session or token
     "hub.middleware.ocpi_request_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and API-docs assets, no web server
@@ -251,14 +254,36 @@ CELERY_BEAT_SCHEDULE["purge-expired-commands"] = {
     "schedule": 3600.0,
 }
 
+# Metrics (docs/operations.md). Every web and worker process of a host counts into files in
+# this directory (the client library's multiprocess mode, which reads the variable itself);
+# empty it before the processes start. /metrics answers a scraper presenting
+# HUB_METRICS_TOKEN as a bearer token, or calling from HUB_METRICS_ALLOWED_IPS (addresses or
+# networks).
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+HUB_METRICS_TOKEN = env_str("HUB_METRICS_TOKEN", "")
+HUB_METRICS_ALLOWED_NETWORKS = env_networks("HUB_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+# LOG_FORMAT=json: one JSON object per line (request id, correlation id, platform, party,
+# module, outcome); "plain" for people. Workers log the same way (Celery leaves the root
+# logger alone). Token values are masked in both.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "hub.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "hub.logs.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Credentials registration: modules a platform must advertise, else 3003 (the hub as receiver)
 # or no POST (the hub as sender). Entries are `module` (every platform) or `ROLE:module`

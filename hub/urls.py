@@ -5,6 +5,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub.endpoints import OCPIEndpoint
+from hub.metrics import metrics_view
 from parties import views as parties_views
 
 # Every OCPI interface the hub offers. Version details are generated from this list, so an
@@ -44,6 +45,7 @@ urlpatterns = [
     path("ocpi/versions", parties_views.VersionsView.as_view(), name="ocpi-versions"),
     path("ocpi/2.2.1", parties_views.VersionDetailsView.as_view(), name="ocpi-version-details"),
     *(endpoint.urlpattern() for endpoint in OCPI_ENDPOINTS),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

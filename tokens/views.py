@@ -135,4 +135,5 @@ class TokenAuthorizeView(FunctionalView):
             params={"type": token_type, "token_type": token_type},
             body=body,
             timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
+            kind="authorize",
         )
