@@ -17,6 +17,7 @@ from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
 from hub.schema import EMPTY, envelope
 from hub.serializers import validate
+from hub.throttling import REALTIME
 from hub.views import FunctionalView
 from parties.models import Party, Role
 
@@ -80,6 +81,7 @@ def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResp
 class CommandReceiverView(FunctionalView):
     """POST {command}: an eMSP's command, forwarded to the CPO."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.EMSP,)
 
     @extend_schema(
@@ -128,6 +130,7 @@ class CommandReceiverView(FunctionalView):
 class CommandResultView(FunctionalView):
     """POST {id}: a CPO's CommandResult at a response URL the hub gave it."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(
@@ -215,6 +218,7 @@ class ChargingProfileSenderView(FunctionalView):
     them apart. Both are answered with the envelope and no `data` (R1.4.4).
     """
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(

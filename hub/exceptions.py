@@ -1,6 +1,7 @@
 """OCPI errors and the DRF exception handler that puts every error in the envelope."""
 
 import logging
+import math
 
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -74,6 +75,15 @@ def ocpi_exception_handler(exc, context):
         return _error(404, status.CLIENT_ERROR, str(exc.detail))
     if isinstance(exc, drf.PermissionDenied):
         return _error(403, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, drf.Throttled):
+        retry_after = max(1, math.ceil(exc.wait or 1))
+        response = _error(
+            429,
+            status.CLIENT_ERROR,
+            f"Too many requests: rate limit reached, retry after {retry_after} s",
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, drf.APIException):
         return _error(exc.status_code, status.CLIENT_ERROR, str(exc.detail))
     request_id = getattr(getattr(request, "_request", request), "ocpi_request_id", "-")

@@ -122,6 +122,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["hub.responses.OCPIRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "hub.responses.JSONOnlyNegotiation",
     "EXCEPTION_HANDLER": "hub.exceptions.ocpi_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["hub.throttling.PlatformRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "hub.schema.OCPIAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -175,6 +176,13 @@ SPECTACULAR_SETTINGS = {
 
 # Pagination: the most objects one page of a list GET returns (X-Limit).
 OCPI_PAGE_MAX_LIMIT = env_int("OCPI_PAGE_MAX_LIMIT", 100, minimum=1)
+# Rate limits (hub.throttling), in requests per second per platform, sustained, with bursts
+# of up to HUB_RATE_LIMIT_BURST seconds' worth. Real-time authorization and commands count in
+# a bucket of their own. An admin can set a platform's own limits. Token A: per token.
+HUB_RATE_LIMIT = env_float("HUB_RATE_LIMIT", 500.0)
+HUB_RATE_LIMIT_REALTIME = env_float("HUB_RATE_LIMIT_REALTIME", 1000.0)
+HUB_RATE_LIMIT_TOKEN_A = env_float("HUB_RATE_LIMIT_TOKEN_A", 5.0)
+HUB_RATE_LIMIT_BURST = env_float("HUB_RATE_LIMIT_BURST", 2.0)
 # Outbound calls to parties.
 OCPI_CONNECT_TIMEOUT = env_float("OCPI_CONNECT_TIMEOUT", 3.0)
 OCPI_REQUEST_TIMEOUT = env_float("OCPI_REQUEST_TIMEOUT", 10.0)

@@ -58,6 +58,8 @@ class PlatformAdmin(admin.ModelAdmin):
         "versions_url",
         "version",
         "send_token_raw",
+        "rate_limit",
+        "realtime_rate_limit",
         "last_contact",
         "registration_note",
         "registration_noted_at",

@@ -73,6 +73,18 @@ class Platform(models.Model):
     send_token_raw = models.BooleanField(
         default=False, help_text="Send the token without Base64 (OCPI 2.1.1/2.2 peers)"
     )
+    rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests per second this platform may make (empty: the hub's default, "
+        "HUB_RATE_LIMIT)",
+    )
+    realtime_rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests per second for real-time authorization and commands, counted "
+        "apart from the rest (empty: HUB_RATE_LIMIT_REALTIME)",
+    )
     registration_note = models.TextField(
         blank=True, help_text="Outcome of the last credentials exchange, for the admin"
     )

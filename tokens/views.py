@@ -8,6 +8,7 @@ from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward, get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
+from hub.throttling import REALTIME
 from hub.views import FunctionalView
 from parties.models import Role
 from tokens.actions import find_token, push_token, token_owner
@@ -104,6 +105,7 @@ class TokenAuthorizeView(FunctionalView):
     """`{token_uid}/authorize[?type=]`: a CPO's real-time authorization, relayed synchronously
     to the eMSP owning the Token (OCPI-to, else the store) and its answer relayed unchanged."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(
