@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Subquery
 
 from cdrs.models import Cdr
+from hub.admin import AuditRecordAdmin
 from hub.delivery import redeliver
 from hub.models import Delivery
 
@@ -52,7 +53,7 @@ class DeliveryStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cdr)
-class CdrAdmin(admin.ModelAdmin):
+class CdrAdmin(AuditRecordAdmin):
     list_display = (
         "cdr_id",
         "owner",

@@ -10,6 +10,7 @@ from agreements.policy import may_exchange, no_agreement, require_exchange
 from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
+from hub.retention import delete_in_batches
 from hub.routing import PartyRef
 from parties.models import Party, Platform
 
@@ -229,6 +230,10 @@ def forward_profile_update(
 
 
 def purge_expired_commands() -> int:
-    """Delete commands that expired longer ago than the log retention; returns how many."""
-    deleted, _ = Command.objects.purgeable().delete()
-    return deleted
+    """Delete commands that expired longer ago than the log retention, in bounded batches;
+    returns how many."""
+    return delete_in_batches(
+        Command.objects.purgeable(),
+        settings.HUB_RETENTION_BATCH_SIZE,
+        settings.HUB_RETENTION_MAX_BATCHES,
+    )

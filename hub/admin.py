@@ -6,6 +6,13 @@ from hub.delivery import redeliver
 from hub.models import Delivery, DeliveryAttempt, Message
 
 
+class AuditRecordAdmin(admin.ModelAdmin):
+    """The log of what the hub did: nobody deletes it by hand (only the retention task)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     fields = ("receiver", "status", "full_object", "attempts", "next_attempt_at", "last_error")
@@ -33,7 +40,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditRecordAdmin):
     list_display = ("created_at", "module", "method", "owner", "object_id", "sender")
     list_filter = ("module", "method", "deliveries__status")
     search_fields = ("object_id", "owner_party_id", "correlation_id")
@@ -65,7 +72,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AuditRecordAdmin):
     list_display = (
         "pk",
         "message",

@@ -249,6 +249,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Retention (hub.retention): attempts and finished messages (with their deliveries) older than
+# these many days are deleted by a periodic task, at most BATCH_SIZE x MAX_BATCHES rows of
+# each per run. CDRs are never deleted; a message still pending or PARKED is kept.
+HUB_RETENTION_ATTEMPT_DAYS = env_int("HUB_RETENTION_ATTEMPT_DAYS", 30, minimum=1)
+HUB_RETENTION_MESSAGE_DAYS = env_int("HUB_RETENTION_MESSAGE_DAYS", 90, minimum=1)
+HUB_RETENTION_BATCH_SIZE = env_int("HUB_RETENTION_BATCH_SIZE", 1000, minimum=1)
+HUB_RETENTION_MAX_BATCHES = env_int("HUB_RETENTION_MAX_BATCHES", 50, minimum=1)
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "hub.tasks.apply_retention",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+
 # Commands and charging profiles (docs/commands.md).
 # Forward timeout: short, so the eMSP gets a 4002 before its own client gives up.
 OCPI_COMMAND_TIMEOUT = env_float("OCPI_COMMAND_TIMEOUT", 10.0)
