@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 from hub.delivery import redeliver
 from hub.models import Delivery, DeliveryAttempt, Message
 
+# The index links to the delivery dashboard (hub.dashboard).
+admin.site.index_template = "admin/hub/index.html"
+
 
 class AuditRecordAdmin(admin.ModelAdmin):
     """The log of what the hub did: nobody deletes it by hand (only the retention task)."""
