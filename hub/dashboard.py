@@ -23,7 +23,8 @@ COLOURS = ("#417690", "#e07b39", "#5b9a4c", "#b5426d", "#7a5cc2", "#c2a83e", "#3
 
 
 def receiver_rows(now) -> list[dict]:
-    """Per receiver (a party with a RECEIVER interface or deliveries): backlog, oldest pending, last hour's outcomes, last error."""
+    """Per receiver (a party with a RECEIVER interface, or deliveries): backlog, oldest
+    pending, the last hour's outcomes, last error."""
     since = now - WINDOW
     recent = Q(finished_at__gte=since)
     counts = (
