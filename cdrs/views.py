@@ -1,5 +1,5 @@
 """CDRs interfaces of the hub: receiver (CPOs POST, read the hub's copy) and sender (eMSPs
-pull their own). CDRs are private to the eMSP they are for (HUB-RULES §3.0)."""
+pull their own). CDRs are private to the eMSP they are for (the owner of `cdr_token`)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 

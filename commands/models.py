@@ -1,6 +1,7 @@
 """Commands and charging-profile requests relayed through the hub.
 
-The hub replaces each request's `response_url` with one of its own (HUB-RULES R3.6.2). One
+The hub replaces each request's `response_url` with one of its own: the CPO has no
+credentials at the eMSP, and every message goes through the hub (mod_commands is silent). One
 `Command` row maps that URL back to the requester's original URL, and is also the log an admin
 reads to follow a command from the eMSP's request to the CPO's asynchronous result.
 """

@@ -1,7 +1,7 @@
 """Which CPO a command or charging-profile request goes to, and who gets a CPO's profile update.
 
-The OCPI-to headers name the receiver when present. Without them (or with OCPI-to = the hub,
-HUB-RULES R1.9.2) the hub routes by content (HUB-RULES §3.0):
+The OCPI-to headers name the receiver when present. Without them (or with OCPI-to = the hub:
+transport_and_format, Message Routing, open routing) the hub routes by content:
 - CANCEL_RESERVATION: the CPO of the requester's RESERVE_NOW with that reservation_id;
 - START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR: the owner of `location_id` (Locations store);
 - STOP_SESSION and charging profiles: the owner of `session_id` (Sessions store).

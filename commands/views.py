@@ -49,7 +49,7 @@ PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileRe
 
 
 def check_token_owner(sender: Party, token: dict) -> None:
-    """Spec (StartSession, ReserveNow): an eMSP SHALL only use Tokens it owns (R3.6.4)."""
+    """Spec (StartSession, ReserveNow): an eMSP SHALL only use Tokens it owns."""
     owner = (token["country_code"].upper(), token["party_id"].upper())
     if owner != sender.ref:
         raise invalid(
@@ -64,7 +64,8 @@ def check_session_id(session_id: str) -> None:
 
 
 def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
-    """The receiver's status in an envelope with no `data` (R1.4.4); 4xxx when unreachable."""
+    """The receiver's status in an envelope with no `data` (mod_charging_profiles, POST and PUT
+    Response Body); 4xxx when unreachable."""
     if reply.http_status is None or (reply.body is None and reply.content):
         return relay(reply, receiver, sender)  # raises the 4xxx the caller gets
     status_code = reply.status_code
@@ -215,7 +216,8 @@ class ChargingProfileSenderView(FunctionalView):
     """POST {id}: a CPO's async result. PUT {session_id}: a CPO's ActiveChargingProfile update.
 
     Both share one URL shape on the hub's chargingprofiles SENDER interface; the method tells
-    them apart. Both are answered with the envelope and no `data` (R1.4.4).
+    them apart. Both are answered with the envelope and no `data` (mod_charging_profiles, POST and
+    PUT Response Body).
     """
 
     rate_limit_scope = REALTIME

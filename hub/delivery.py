@@ -33,7 +33,8 @@ from parties.models import ConnectionStatus, Party, Role
 
 logger = logging.getLogger(__name__)
 
-# Broadcast Push audience per sending role (HUB-RULES R1.9.2): OTHER is an eMSP type of role,
+# Broadcast Push audience per sending role (transport_and_format, Message Routing: broadcast
+# is for information meant for everyone the sender deals with): OTHER is an eMSP type of role,
 # a CPO broadcast also reaches NAPs, SCSPs never get broadcasts.
 BROADCAST_ROLES = {
     Role.CPO: (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP),

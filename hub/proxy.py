@@ -1,7 +1,8 @@
 """Request/response traffic: forward one request to the receiving party and relay its answer.
 
 Used for GET of one object, real-time authorization, commands and charging preferences:
-these are never queued (HUB-RULES R1.14.2), they fail fast with 4xxx so the caller can fall
+these are never queued (transport_and_format, Offline behaviour: OCPI messages SHOULD
+NOT be queued), they fail fast with 4xxx so the caller can fall
 back: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 anything else.
 """
 

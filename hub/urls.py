@@ -11,9 +11,10 @@ from parties import views as parties_views
 
 # Every OCPI interface the hub offers. Version details are generated from this list, so an
 # interface is advertised exactly when it is routed. Sender and receiver interfaces of a module
-# live under distinct prefixes: their path shapes overlap (HUB-RULES R1.1.6).
+# live under distinct prefixes: their path shapes overlap, and version_information_endpoint
+# gives each Endpoint (identifier, role) its own URL.
 OCPI_ENDPOINTS: list[OCPIEndpoint] = [
-    # HUB-RULES R1.1.5: the hub advertises its credentials endpoint with role SENDER.
+    # Spec (credentials, Interfaces): the credentials endpoint is advertised with role SENDER.
     OCPIEndpoint("credentials", "SENDER", "credentials", "parties.urls.credentials"),
     OCPIEndpoint("hubclientinfo", "SENDER", "hubclientinfo", "parties.urls.hubclientinfo"),
     OCPIEndpoint("locations", "SENDER", "sender/locations", "locations.urls_sender"),

@@ -144,7 +144,9 @@ def _merged(depth: int, current: dict, patch: dict) -> dict:
 
 
 def _unknown(method: str, message: str) -> OCPIError:
-    if method == "PATCH":  # HUB-RULES R1.13.3
+    # A PATCH of an object the hub never stored: 404 + 2001, and nothing is pushed on (the spec
+    # only says the client should do a PUT instead: transport_and_format, Client Owned Object Push).
+    if method == "PATCH":
         return OCPIError(status.INVALID_OR_MISSING_PARAMETERS, message, http_status=404)
     return invalid(message)
 

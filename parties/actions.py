@@ -258,7 +258,8 @@ def register_at_party(
 
 
 def taken_role(platform: Platform, roles: list[dict]) -> str | None:
-    """Which role another platform already registered, if any (HUB-RULES R2.3.4)."""
+    """Which role another platform already registered, if any: each (country_code,
+    party_id, role) belongs to one platform (credentials, CredentialsRole)."""
     for index, role in enumerate(roles):
         taken = (
             Party.objects.by_id(role["country_code"], role["party_id"])

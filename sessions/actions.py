@@ -55,7 +55,9 @@ def push_session(
             .filter(session_id=session_id.upper())
             .first()
         )
-        if session is None and method == "PATCH":  # HUB-RULES R1.13.3, R3.2.3
+        # A PATCH of a Session the hub never stored has no owner to route to (mod_sessions,
+        # Receiver interface): 404 + 2001, nothing pushed.
+        if session is None and method == "PATCH":
             raise OCPIError(
                 status.INVALID_OR_MISSING_PARAMETERS,
                 f"Unknown Session {session_id}: PUT it first",

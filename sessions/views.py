@@ -1,6 +1,7 @@
 """Sessions interfaces of the hub: receiver (CPOs push) and sender (eMSPs pull, set preferences).
 
-Sessions are private to the eMSP they are for (HUB-RULES §3.0): nobody else reads them.
+Sessions are private to the eMSP they are for (the owner of `cdr_token`) and the CPO that
+owns them: nobody else reads them.
 """
 
 from drf_spectacular.utils import extend_schema

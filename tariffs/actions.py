@@ -54,7 +54,7 @@ def delete_tariff(
         deleted, _ = (
             Tariff.objects.owned_by(*owner.ref).filter(tariff_id=tariff_id.upper()).delete()
         )
-        if not deleted:  # HUB-RULES R1.13.3, as for a PATCH of an unknown object
+        if not deleted:  # 404 + 2001, as for a PATCH of an object the hub never stored
             raise invalid(f"Unknown Tariff {tariff_id}", http_status=404)
         _enqueue("DELETE", owner, tariff_id, b"", targets, correlation_id)
 

@@ -18,7 +18,8 @@ MODULE = "tokens"
 
 def key_type(query_type: str | None, data: dict) -> str:
     """The TokenType a push is about: `?type=`, else the body's `type` (imperfect peers push
-    APP_USER Tokens without `?type=`), else RFID. HUB-RULES R3.5.1."""
+    APP_USER Tokens without `?type=`), else RFID (mod_tokens: a
+    Token is identified by country_code, party_id, uid and type)."""
     body_type = data.get("type")
     if query_type and body_type is not None and body_type != query_type:
         raise invalid(f"type: {body_type!r} in the body does not match ?type={query_type}")
@@ -55,7 +56,7 @@ def push_token(
         )
         created = token is None
         if token is None:
-            if method == "PATCH":  # HUB-RULES R1.13.3
+            if method == "PATCH":  # never stored: 404 + 2001, nothing pushed
                 raise invalid(f"Unknown Token {uid} of type {token_type}", http_status=404)
             token = Token(
                 country_code=owner.country_code,
@@ -104,7 +105,8 @@ def find_token(owner: Party, uid: str, token_type: str) -> Token:
 
 def token_owner(uid: str, token_type: str) -> Party:
     """The eMSP owning (uid, type), with its platform and endpoints: one indexed query (and
-    the endpoints). Unknown: HTTP 404 + 2004, as the eMSP would answer (HUB-RULES R3.5.5)."""
+    the endpoints). Unknown: HTTP 404 + 2004, as the eMSP would answer (mod_tokens, Real-time
+    authorization: 2004 unknown Token); an authorization is never broadcast."""
     owns = Token.objects.filter(
         uid=uid.upper(),
         type=token_type,

@@ -21,7 +21,7 @@ class TokenQuerySet(SharedQuerySet):
 
 
 class Token(models.Model):
-    """One Token, keyed on (country_code, party_id, uid, type) (HUB-RULES R3.5.1)."""
+    """One Token, keyed on (country_code, party_id, uid, type) (mod_tokens, Token Object)."""
 
     country_code = models.CharField(max_length=2)
     party_id = models.CharField(max_length=3)

@@ -133,7 +133,7 @@ class TokenAuthorizeView(FunctionalView):
             interface="SENDER",
             method="POST",
             segments=(token_uid, "authorize"),
-            # `token_type` too: some eMSP libraries read that name (DESIGN.md, imperfect peers).
+            # `token_type` too: some eMSP libraries read that name instead of the spec's `type`.
             params={"type": token_type, "token_type": token_type},
             body=body,
             timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
