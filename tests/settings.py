@@ -8,6 +8,7 @@ temporary directory instead, so neither takes the other's tasks.
 import os
 import tempfile
 
-os.environ.setdefault("HUB_VAR_DIR", tempfile.mkdtemp(prefix="ocpi-hub-tests-"))
+if not os.environ.get("HUB_VAR_DIR"):  # (set already in the workers the tests start)
+    os.environ["HUB_VAR_DIR"] = tempfile.mkdtemp(prefix="ocpi-hub-tests-")
 
 from hub.settings import *  # noqa: F403
