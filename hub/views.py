@@ -121,6 +121,8 @@ def not_found_view(request, exception=None):
     from hub import status
     from hub.responses import envelope
 
-    return JsonResponse(
+    response = JsonResponse(
         envelope(None, status.CLIENT_ERROR, f"No such endpoint: {request.path}"), status=404
     )
+    response.ocpi_status_code = status.CLIENT_ERROR  # counted by the request metrics
+    return response

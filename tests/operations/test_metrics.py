@@ -103,6 +103,15 @@ def test_a_refused_token_counts_as_a_client_error(db):
     )
 
 
+def test_an_unknown_url_counts_as_a_client_error(db):
+    before = scrape()
+    assert Client().get("/ocpi/2.2.1/nowhere").status_code == 404
+    labels = dict(ocpi_status="2000", http_status="404")
+    assert value(scrape(), "ocpi_hub_requests_total", **labels) == (
+        value(before, "ocpi_hub_requests_total", **labels) + 1
+    )
+
+
 @pytest.mark.parametrize(
     ("remote_addr", "headers", "allowed"),
     [
