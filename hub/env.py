@@ -101,9 +101,3 @@ def env_networks(name: str, default: list[str]) -> list:
             raise ImproperlyConfigured(f"{name}: {item!r} is no IP address or network") from None
     return networks
 
-
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    raw = (os.environ.get(name) or default).strip().lower()
-    if raw not in choices:
-        raise ImproperlyConfigured(f"{name}={raw!r}: expected one of {', '.join(choices)}")
-    return raw
