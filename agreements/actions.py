@@ -1,6 +1,7 @@
 """Use cases of roaming agreements; each owns its transaction and records its history."""
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agreements.models import (
@@ -92,17 +93,44 @@ def save_agreement(agreement: Agreement, changed_by: str) -> AgreementChange | N
             description=describe(before, after),
             **after,
         )
-        for module, cpo_owns in REPLAYED.items():
-            if _allows_now(agreement, module) and not _allows_now(previous, module):
-                owner, receiver = (
-                    (agreement.cpo, agreement.partner)
-                    if cpo_owns
-                    else (agreement.partner, agreement.cpo)
-                )
-                delivery.replay(module, owner, receiver)
+        newly = [m for m in REPLAYED if _allows_now(agreement, m) and not _allows_now(previous, m)]
+        replay(agreement, newly)
         for platform_id in {agreement.cpo.platform_id, agreement.partner.platform_id}:
             push_client_info.delay_on_commit(platform_id)
     return change
+
+
+def replay(agreement: Agreement, modules: list[str]) -> None:
+    """Queue the current objects of `modules` to the side that receives them (inside the
+    transaction that made the agreement allow them)."""
+    for module in modules:
+        cpo_owns = REPLAYED[module]
+        owner, receiver = (
+            (agreement.cpo, agreement.partner) if cpo_owns else (agreement.partner, agreement.cpo)
+        )
+        delivery.replay(module, owner, receiver)
+    if modules:
+        agreement.replayed_at = timezone.now()
+        Agreement.objects.filter(pk=agreement.pk).update(replayed_at=agreement.replayed_at)
+
+
+def replay_started_agreements() -> int:
+    """Agreements whose `valid_from` has come since they were saved: their receivers get the
+    current objects now (run periodically). Returns how many agreements were replayed."""
+    now = timezone.now()
+    started = Agreement.objects.filter(status=AgreementStatus.ACTIVE, valid_from__lte=now).filter(
+        Q(replayed_at=None) | Q(replayed_at__lt=F("valid_from"))
+    )
+    count = 0
+    for agreement in started.select_related("cpo", "partner"):
+        with transaction.atomic():
+            replay(agreement, [m for m in REPLAYED if agreement.allows(m, now)])
+            if agreement.replayed_at is None:  # nothing it covers is replayed
+                Agreement.objects.filter(pk=agreement.pk).update(replayed_at=now)
+            for platform_id in {agreement.cpo.platform_id, agreement.partner.platform_id}:
+                push_client_info.delay_on_commit(platform_id)  # PLANNED -> CONNECTED
+        count += 1
+    return count
 
 
 def set_status(agreements, status: str, changed_by: str) -> int:

@@ -86,6 +86,12 @@ class Agreement(AgreementTerms):
         limit_choices_to={"role__in": PARTNER_ROLES},
         help_text="The eMSP-type side: EMSP, NSP, OTHER, NAP or SCSP",
     )
+    replayed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the receivers last got the current objects it newly allowed",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,7 +1,12 @@
 """An agreement that starts allowing Locations and Tariffs sends the current ones at once."""
 
 import json
+from datetime import timedelta
 
+from django.utils import timezone
+
+from agreements.actions import replay_started_agreements
+from agreements.models import Agreement
 from hub.models import Delivery
 from tests.agreements.conftest import (
     agree,
@@ -79,3 +84,20 @@ def test_activation_sends_the_cpo_the_emsps_current_tokens(world, settings):
     assert (module, method, path, body) == ("tokens", "PUT", "TOK1", token_of(world.msa))
     message = Delivery.objects.get(receiver=world.cpa.party).message
     assert message.object_id == "TOK1:RFID"  # pushed with ?type=RFID
+
+
+def test_an_agreement_starting_later_replays_when_its_validity_begins(world, settings):
+    settings.HUB_ROAMING_POLICY = "agreements"
+    put_location(world.cpa, location_of(world.cpa))
+    agreement = agree(
+        world.cpa, world.msa, "locations", valid_from=timezone.now() + timedelta(hours=1)
+    )
+    assert replay_started_agreements() == 0
+    assert replayed_to(world.msa.party) == []
+
+    # An hour later (the validity is moved instead of the clock):
+    Agreement.objects.filter(pk=agreement.pk).update(valid_from=timezone.now())
+    assert replay_started_agreements() == 1
+    assert replay_started_agreements() == 0  # once
+
+    assert replayed_to(world.msa.party) == [("locations", "PUT", "LOC1", location_of(world.cpa))]
