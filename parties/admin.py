@@ -91,7 +91,11 @@ class PlatformAdmin(admin.ModelAdmin):
 
     @admin.display(description="Parties")
     def party_list_display(self, platform):
-        return ", ".join(f"{p.country_code}*{p.party_id} {p.role}" for p in platform.parties.all())
+        return ", ".join(
+            f"{p.country_code}*{p.party_id} {p.role}"
+            for p in platform.parties.all()
+            if p.archived_at is None
+        )
 
     def get_urls(self):
         own = [
