@@ -100,4 +100,3 @@ def env_networks(name: str, default: list[str]) -> list:
         except ValueError:
             raise ImproperlyConfigured(f"{name}: {item!r} is no IP address or network") from None
     return networks
-
