@@ -23,7 +23,7 @@ def capture_json_lines(run) -> list[dict]:
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.DEBUG)  # successful requests are logged at DEBUG
     try:
         run()
     finally:
@@ -61,6 +61,7 @@ def test_a_registration_and_a_push_log_json_lines_with_context_and_no_token(db, 
     assert registration["outcome"] == "1000"
     assert pull["module"] == "locations" and pull["platform"] == "Charge Co"
     assert refused["outcome"] == "2000" and refused["platform"] is None
+    assert refused["level"] == "INFO" and pull["level"] == "DEBUG"
     # the hub's calls back to the party, made during the registration, carry its request id
     callbacks = [line for line in lines if line["logger"] == "hub.client"]
     assert callbacks and {line["request_id"] for line in callbacks} == {registration["request_id"]}
