@@ -95,8 +95,7 @@ def save_agreement(agreement: Agreement, changed_by: str) -> AgreementChange | N
         )
         newly = [m for m in REPLAYED if _allows_now(agreement, m) and not _allows_now(previous, m)]
         replay(agreement, newly)
-        for platform_id in {agreement.cpo.platform_id, agreement.partner.platform_id}:
-            push_client_info.delay_on_commit(platform_id)
+        announce(agreement)
     return change
 
 
@@ -114,9 +113,33 @@ def replay(agreement: Agreement, modules: list[str]) -> None:
         Agreement.objects.filter(pk=agreement.pk).update(replayed_at=agreement.replayed_at)
 
 
+def announce(agreement: Agreement) -> None:
+    """Push both sides' ClientInfo again after commit: what each sees of the other changed."""
+    for platform_id in {agreement.cpo.platform_id, agreement.partner.platform_id}:
+        push_client_info.delay_on_commit(platform_id)
+
+
+def check_validity() -> tuple[int, int]:
+    """Run periodically: agreements whose `valid_from` has come since they were saved send
+    their receivers the current objects; both sides of those starting or passing
+    `valid_until` are told their new ClientInfo. Returns (started, expired)."""
+    started = replay_started_agreements()
+    now = timezone.now()
+    expired = list(
+        Agreement.objects.filter(status=AgreementStatus.ACTIVE, valid_until__lte=now)
+        .filter(Q(expiry_announced_at=None) | Q(expiry_announced_at__lt=F("valid_until")))
+        .select_related("cpo", "partner")
+    )
+    for agreement in expired:
+        with transaction.atomic():
+            Agreement.objects.filter(pk=agreement.pk).update(expiry_announced_at=now)
+            announce(agreement)
+    return started, len(expired)
+
+
 def replay_started_agreements() -> int:
     """Agreements whose `valid_from` has come since they were saved: their receivers get the
-    current objects now (run periodically). Returns how many agreements were replayed."""
+    current objects now. Returns how many agreements were replayed."""
     now = timezone.now()
     started = Agreement.objects.filter(status=AgreementStatus.ACTIVE, valid_from__lte=now).filter(
         Q(replayed_at=None) | Q(replayed_at__lt=F("valid_from"))
@@ -127,8 +150,7 @@ def replay_started_agreements() -> int:
             replay(agreement, [m for m in REPLAYED if agreement.allows(m, now)])
             if agreement.replayed_at is None:  # nothing it covers is replayed
                 Agreement.objects.filter(pk=agreement.pk).update(replayed_at=now)
-            for platform_id in {agreement.cpo.platform_id, agreement.partner.platform_id}:
-                push_client_info.delay_on_commit(platform_id)  # PLANNED -> CONNECTED
+            announce(agreement)  # PLANNED -> CONNECTED
         count += 1
     return count
 

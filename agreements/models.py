@@ -92,6 +92,12 @@ class Agreement(AgreementTerms):
         editable=False,
         help_text="When the receivers last got the current objects it newly allowed",
     )
+    expiry_announced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the pair was told (ClientInfo) that valid_until had passed",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

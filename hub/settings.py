@@ -323,10 +323,10 @@ CELERY_BEAT_SCHEDULE["still-alive"] = {
 # Roaming agreements (docs/agreements.md): "open" lets every pair exchange every module unless
 # their agreement says otherwise; "agreements" lets nothing flow without an ACTIVE agreement.
 HUB_ROAMING_POLICY = env_choice("HUB_ROAMING_POLICY", "open", ("open", "agreements"))
-# Agreements whose valid_from has come: their receivers get the current Locations, Tariffs and
-# Tokens within this many seconds.
+# Agreements whose validity begins or ends: within this many seconds their receivers get the
+# current Locations, Tariffs and Tokens, and both sides their new ClientInfo.
 HUB_AGREEMENT_CHECK_INTERVAL = env_int("HUB_AGREEMENT_CHECK_INTERVAL", 60, minimum=1)
-CELERY_BEAT_SCHEDULE["replay-started-agreements"] = {
-    "task": "agreements.tasks.replay_started",
+CELERY_BEAT_SCHEDULE["agreement-validity"] = {
+    "task": "agreements.tasks.check_agreement_validity",
     "schedule": float(HUB_AGREEMENT_CHECK_INTERVAL),
 }

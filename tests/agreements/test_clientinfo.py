@@ -1,10 +1,14 @@
 """HubClientInfo per pair: each party sees the others as its agreements stand, in GET and push."""
 
 import json
+from datetime import timedelta
 
 import pytest
 import respx
+from django.utils import timezone
 
+from agreements.actions import check_validity
+from agreements.models import Agreement
 from parties.tasks import push_client_info
 from tests.agreements.conftest import agree, base_url
 from tests.conftest import create_platform, ocpi_client
@@ -101,3 +105,21 @@ def test_changing_an_agreement_announces_both_sides_again(world, settings, monke
     agree(world.cpa, world.msa, "locations")  # no change: nothing announced
 
     assert sorted(announced) == sorted([world.cpa.platform.pk, world.msa.platform.pk])
+
+
+def test_an_agreement_passing_its_end_is_announced_once_as_suspended(world, settings, monkeypatch):
+    settings.HUB_ROAMING_POLICY = "agreements"
+    agreement = agree(
+        world.cpa, world.msa, "locations", valid_until=timezone.now() + timedelta(days=1)
+    )
+    announced = []
+    monkeypatch.setattr("agreements.actions.push_client_info.delay_on_commit", announced.append)
+    assert check_validity() == (0, 0)
+
+    # A day later (the validity is moved instead of the clock):
+    Agreement.objects.filter(pk=agreement.pk).update(valid_until=timezone.now())
+
+    assert check_validity() == (0, 1)
+    assert check_validity() == (0, 0)
+    assert sorted(announced) == sorted([world.cpa.platform.pk, world.msa.platform.pk])
+    assert seen_by(world.msa.client) == {"CPA": "SUSPENDED"}
