@@ -10,9 +10,8 @@ from agreements.models import (
     Agreement,
     AgreementChange,
     AgreementStatus,
-    AgreementTerms,
 )
-from agreements.policy import agreements_required
+from agreements.policy import terms_allow
 from hub import delivery
 from hub.client import call
 from hub.exceptions import invalid
@@ -21,7 +20,8 @@ from parties.models import ConnectionStatus, Party, Platform, Role
 from parties.tasks import push_client_info
 
 # What an agreement that starts allowing a module sends at once: the objects the receiver
-# would have got had the agreement been active all along (module: owner is the CPO?).
+# would have got had the agreement been active all along. True: the CPO owns the module's
+# objects (the partner receives them); False: the partner owns them (the CPO receives them).
 REPLAYED = {"locations": True, "tariffs": True, "tokens": False}
 
 
@@ -44,12 +44,6 @@ def check_agreement(agreement: Agreement) -> None:
         and agreement.valid_until <= agreement.valid_from
     ):
         raise invalid("valid_until: must be after valid_from")
-
-
-def _allows_now(terms: AgreementTerms | None, module: str) -> bool:
-    if terms is None:
-        return not agreements_required()
-    return terms.allows(module, timezone.now())
 
 
 def describe(before: dict | None, after: dict) -> str:
@@ -93,7 +87,12 @@ def save_agreement(agreement: Agreement, changed_by: str) -> AgreementChange | N
             description=describe(before, after),
             **after,
         )
-        newly = [m for m in REPLAYED if _allows_now(agreement, m) and not _allows_now(previous, m)]
+        now = timezone.now()
+        newly = [
+            module
+            for module in REPLAYED
+            if terms_allow(agreement, module, now) and not terms_allow(previous, module, now)
+        ]
         replay(agreement, newly)
         announce(agreement)
     return change

@@ -31,18 +31,19 @@ def agreements_required() -> bool:
     return settings.HUB_ROAMING_POLICY == AGREEMENTS_REQUIRED
 
 
-def _terms_allow(terms: AgreementTerms | None, module: str, at: datetime) -> bool:
+def terms_allow(terms: AgreementTerms | None, module: str, at: datetime) -> bool:
+    """Whether these terms (None: no agreement yet) let `module` flow at `at`."""
     if terms is None:  # no agreement (yet): the hub policy decides
         return not agreements_required()
     return terms.allows(module, at)
 
 
 def _allowed(agreement: Agreement | None, module: str, started_at: datetime | None) -> bool:
-    if _terms_allow(agreement, module, timezone.now()):
+    if terms_allow(agreement, module, timezone.now()):
         return True
     if started_at is None or module not in BILLING_MODULES or agreement is None:
         return False
-    return _terms_allow(agreement.terms_at(started_at), module, started_at)
+    return terms_allow(agreement.terms_at(started_at), module, started_at)
 
 
 def _agreements_with(party: Party, others: list[Party]) -> dict[int, Agreement]:
