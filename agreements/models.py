@@ -115,6 +115,9 @@ class Agreement(AgreementTerms):
     def other(self, party: Party) -> Party:
         return self.partner if party.pk == self.cpo_id else self.cpo
 
+    def other_id(self, party: Party) -> int:
+        return self.partner_id if party.pk == self.cpo_id else self.cpo_id
+
     def terms_at(self, at: datetime) -> "AgreementTerms | None":
         """The terms in force at `at` (None: the agreement did not exist yet)."""
         return self.changes.filter(changed_at__lte=at).order_by("-changed_at", "-pk").first()

@@ -54,7 +54,7 @@ def _agreements_with(party: Party, others: list[Party]) -> dict[int, Agreement]:
     found = Agreement.objects.filter(
         Q(cpo=party, partner_id__in=pks) | Q(partner=party, cpo_id__in=pks)
     )
-    return {agreement.other(party).pk: agreement for agreement in found}
+    return {agreement.other_id(party): agreement for agreement in found}
 
 
 def allowed_parties(

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cdrs.models import Cdr
+from hub import delivery
 from hub.models import Delivery
 from locations.models import Location
 from sessions.models import Session
@@ -93,3 +94,16 @@ def test_an_agreement_starting_later_lets_nothing_through_yet(world, policy):
     refused = put_location(world.cpa, location_of(world.cpa), **to(world.msa))
 
     assert status_of(refused) == 4000
+
+
+def test_choosing_the_receivers_of_a_broadcast_costs_two_statements_however_many_agreements(
+    world, settings, django_assert_num_queries
+):
+    settings.HUB_ROAMING_POLICY = "agreements"
+    agree(world.cpa, world.msa, "locations")
+    agree(world.cpa, world.msb, "locations")
+
+    with django_assert_num_queries(2):  # the candidates, then their agreements with the CPO
+        chosen = delivery.receivers("locations", world.cpa.party, None)
+
+    assert {party.party_id for party in chosen} == {"MSA", "MSB"}
