@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 class HubConfig(AppConfig):
@@ -7,3 +9,10 @@ class HubConfig(AppConfig):
 
     def ready(self):
         from hub import schema  # noqa: F401  registers the OpenAPI token scheme
+
+        if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
+            raise ImproperlyConfigured(
+                "SECRET_KEY is not set: with DEBUG off the hub does not start on the default "
+                "key, which is public and would let anyone forge admin sessions. Set SECRET_KEY "
+                "to a long random value."
+            )

@@ -3,6 +3,7 @@
 import ipaddress
 import os
 import re
+import secrets
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -100,3 +101,19 @@ def env_networks(name: str, default: list[str]) -> list:
         except ValueError:
             raise ImproperlyConfigured(f"{name}: {item!r} is no IP address or network") from None
     return networks
+
+
+def embedded_secret_key(var_dir) -> str:
+    """A random key kept in `var_dir`, made on first start (the embedded default only)."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        draft = var_dir / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: the first process to start sets the key for all
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from hub.env import (
+    embedded_secret_key,
     env_bool,
     env_choice,
     env_cistring,
@@ -21,7 +22,10 @@ VAR_DIR = Path(env_str("HUB_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # embedded database, broker and static files
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-set-SECRET_KEY-in-production")
+# Without SECRET_KEY the embedded default keeps a random key in VAR_DIR; otherwise the public
+# default below is used, and only with DEBUG: the hub refuses to start on it (hub.apps).
+DEFAULT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # The hub's own OCPI identity (role HUB) and the public URL parties use to reach it.
@@ -174,6 +178,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Limits on what parties send (docs/security.md): a larger body is refused with HTTP 413, a
+# deeper nesting with 2001. No OCPI object nests more than about ten levels.
+OCPI_MAX_BODY_BYTES = env_int("OCPI_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+OCPI_MAX_JSON_DEPTH = env_int("OCPI_MAX_JSON_DEPTH", 32, minimum=8)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OCPI_MAX_BODY_BYTES
 # Pagination: the most objects one page of a list GET returns (X-Limit).
 OCPI_PAGE_MAX_LIMIT = env_int("OCPI_PAGE_MAX_LIMIT", 100, minimum=1)
 # Rate limits (hub.throttling), in requests per second per platform, sustained, with bursts
@@ -185,7 +194,10 @@ HUB_RATE_LIMIT_TOKEN_A = env_float("HUB_RATE_LIMIT_TOKEN_A", 5.0)
 HUB_RATE_LIMIT_BURST = env_float("HUB_RATE_LIMIT_BURST", 2.0)
 # Outbound calls to parties.
 OCPI_CONNECT_TIMEOUT = env_float("OCPI_CONNECT_TIMEOUT", 3.0)
+# The deadline of a whole call (connect, send, every read), unless the caller gives a shorter one.
 OCPI_REQUEST_TIMEOUT = env_float("OCPI_REQUEST_TIMEOUT", 10.0)
+# The largest answer the hub reads from a party (a page of 100 Locations is well under 1 MB).
+OCPI_MAX_ANSWER_BYTES = env_int("OCPI_MAX_ANSWER_BYTES", 4 * 1024 * 1024, minimum=1024)
 # Real-time authorization (tokens): a driver waits at the charger, and the CPO needs the 4002
 # in time to fall back to its whitelist (ALLOWED_OFFLINE).
 OCPI_AUTHORIZE_TIMEOUT = env_float("OCPI_AUTHORIZE_TIMEOUT", 3.0)
@@ -203,6 +215,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The embedded default (`make run` without DATABASE_URL and CELERY_BROKER_URL) runs on one
+# machine with its test peers.
+EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and (
+    CELERY_BROKER_URL.startswith("filesystem://")
+)
+# Networks the hub may call besides public addresses (CIDR, comma-separated). Parties choose
+# the URLs the hub calls, so private, loopback and link-local (cloud metadata) addresses are
+# refused unless named here; loopback is allowed by default only with DEBUG or embedded.
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+HUB_OUTBOUND_ALLOW = env_networks(
+    "HUB_OUTBOUND_ALLOW", LOOPBACK_NETWORKS if DEBUG or EMBEDDED else []
+)
+if not SECRET_KEY:
+    SECRET_KEY = embedded_secret_key(VAR_DIR) if EMBEDDED else DEFAULT_SECRET_KEY
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
