@@ -109,7 +109,7 @@ def record_response(entry: Command, reply: Reply) -> None:
     if reply.http_status is None:
         outcome = Outcome.CPO_TIMEOUT if reply.timed_out else Outcome.CPO_UNREACHABLE
         return record_failure(entry, outcome, hub_unreachable_status(reply))
-    if reply.body is None and reply.content:
+    if reply.error or (reply.body is None and reply.content):
         return record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
     entry.status_code = reply.status_code
     entry.response = reply.data

@@ -12,7 +12,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from hub import status
 from hub.client import Reply
 from hub.exceptions import invalid, not_found
-from hub.proxy import relay
+from hub.proxy import check_answer, relay
 from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
 from hub.schema import EMPTY, envelope
@@ -66,8 +66,7 @@ def check_session_id(session_id: str) -> None:
 def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
     """The receiver's status in an envelope with no `data` (mod_charging_profiles, POST and PUT
     Response Body); 4xxx when unreachable."""
-    if reply.http_status is None or (reply.body is None and reply.content):
-        return relay(reply, receiver, sender)  # raises the 4xxx the caller gets
+    check_answer(reply, receiver, envelope_required=False)
     status_code = reply.status_code
     if status_code is None:
         status_code = status.SUCCESS if reply.ok else status.CLIENT_ERROR

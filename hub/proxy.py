@@ -70,15 +70,27 @@ def forward(
     return relay(reply, receiver, sender)
 
 
-def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
-    """The receiver's answer as the requester's response (TO = requester, FROM = receiver)."""
+def check_answer(reply: Reply, receiver: Party, *, envelope_required: bool = True) -> None:
+    """Raise the 4xxx the requester gets for an answer the hub does not pass on: none, one it
+    refused to read, a redirect (a `Location` would send the requester anywhere), or one
+    without the OCPI envelope (`envelope_required=False`: an empty body is accepted)."""
     if reply.http_status is None:
-        raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver}: {reply.error}")
-    if reply.body is None and reply.content:
+        raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver} is unreachable")
+    if reply.error:
+        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver}: {reply.party_summary()}")
+    if not (200 <= reply.http_status < 300 or 400 <= reply.http_status < 600):
+        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} answered HTTP {reply.http_status}")
+    has_envelope = isinstance(reply.body, dict) and isinstance(reply.body.get("status_code"), int)
+    if not has_envelope and (envelope_required or reply.content):
         raise OCPIError(
             status.HUB_ERROR,
             f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",
         )
+
+
+def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
+    """The receiver's answer as the requester's response (TO = requester, FROM = receiver)."""
+    check_answer(reply, receiver)
     response = HttpResponse(
         reply.content, status=reply.http_status, content_type="application/json"
     )

@@ -7,7 +7,6 @@ DateTime strings included), so `to_internal_value` only checks: JSON types are n
 
 import functools
 import re
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import (
@@ -25,6 +24,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from hub.client import check_url
 from hub.types import PRINTABLE_ASCII, parse_datetime
 
 _CR_LF_TAB = re.compile("[\r\n\t]")
@@ -82,15 +82,16 @@ class URL(String):
 
 
 class HttpURL(URL):
-    """A URL the hub itself calls (versions URL, response_url): absolute http(s).
-    Hosts without a dot are allowed (peers inside one network)."""
+    """A URL the hub itself calls (versions URL, response_url): absolute http(s), no user
+    information or fragment (hub.client.check_url). Hosts without a dot are allowed."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-            raise serializers.ValidationError("Enter a valid absolute http(s) URL.")
-        return value
+        try:
+            return check_url(value)
+        except ValueError as error:
+            message = f"Enter a valid absolute http(s) URL. Refused: {error}."
+            raise serializers.ValidationError(message) from None
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
