@@ -3,6 +3,7 @@
 import logging
 import math
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -63,6 +64,8 @@ def ocpi_exception_handler(exc, context):
         return _error(
             200, status.INVALID_OR_MISSING_PARAMETERS, "; ".join(flatten_errors(exc.detail))
         )
+    if isinstance(exc, RequestDataTooBig):  # request.body read past DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, status.CLIENT_ERROR, "Request body too large")
     if isinstance(exc, drf.ParseError):
         return _error(400, status.CLIENT_ERROR, f"Request body is not valid JSON: {exc.detail}")
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):

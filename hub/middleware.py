@@ -1,5 +1,5 @@
-"""Request-wide OCPI concerns: unique message ids, tolerant path normalisation, and one log
-context and one metrics count per request."""
+"""Request-wide OCPI concerns: unique message ids, tolerant path normalisation, the body
+limit, and one log context and one metrics count per request."""
 
 import logging
 import re
@@ -7,6 +7,8 @@ import time
 import uuid
 from functools import cache
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 from hub import logs, metrics, status
@@ -44,6 +46,16 @@ def ocpi_status_of(response) -> str:
     return str(code) if code is not None else "none"
 
 
+def too_large(request, always: bool = False) -> JsonResponse | None:
+    """HTTP 413 for a body over OCPI_MAX_BODY_BYTES, refused before a byte of it is read."""
+    limit = settings.OCPI_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if always or (length.isdigit() and int(length) > limit):
+        message = f"Request body is over the {limit} bytes limit"
+        return JsonResponse(envelope(None, status.CLIENT_ERROR, message), status=413)
+    return None
+
+
 def ocpi_request_middleware(get_response):
     """Echo X-Request-ID / X-Correlation-ID (generated when absent) and normalise OCPI paths.
 
@@ -72,7 +84,9 @@ def ocpi_request_middleware(get_response):
         )
         started = time.perf_counter()
         try:
-            response = get_response(request)
+            response = too_large(request) or get_response(request)
+        except RequestDataTooBig:
+            response = too_large(request, always=True)
         except Exception:  # views answer their own errors; this is the last resort
             logger.exception("Unhandled error in request %s", request.ocpi_request_id)
             response = JsonResponse(

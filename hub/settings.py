@@ -122,7 +122,7 @@ WHITENOISE_USE_FINDERS = True  # serve assets even before collectstatic has run
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["hub.authentication.CredentialsTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["hub.authentication.IsRegisteredPlatform"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hub.parsers.OCPIJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["hub.responses.OCPIRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "hub.responses.JSONOnlyNegotiation",
     "EXCEPTION_HANDLER": "hub.exceptions.ocpi_exception_handler",
