@@ -4,6 +4,7 @@ import logging
 import math
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -89,6 +90,9 @@ def ocpi_exception_handler(exc, context):
         return response
     if isinstance(exc, drf.APIException):
         return _error(exc.status_code, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, IntegrityError):  # concurrent writes that retry_on_conflict did not settle
+        logger.warning("Conflicting concurrent write: %s", exc)
+        return _error(409, status.CLIENT_ERROR, "A concurrent request changed this object: retry")
     request_id = getattr(getattr(request, "_request", request), "ocpi_request_id", "-")
     logger.exception("Unexpected error handling request %s", request_id)
     return _error(500, status.SERVER_ERROR, f"Internal hub error (request {request_id})")

@@ -1,6 +1,27 @@
 """The outbox: every accepted push (Message), one Delivery per receiving party, every attempt."""
 
-from django.db import models
+import functools
+
+from django.db import IntegrityError, models, transaction
+
+
+def retry_on_conflict(action):
+    """Run a write action once more when a concurrent request created the same object first.
+
+    Two first PUTs of one object both find no row to lock, and the second insert violates the
+    unique key: its transaction (a savepoint when nested) is rolled back, and the second run
+    finds the row and updates it, as if the requests had come one after the other.
+    """
+
+    @functools.wraps(action)
+    def run(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return action(*args, **kwargs)
+        except IntegrityError:
+            return action(*args, **kwargs)
+
+    return run
 
 
 class OwnedQuerySet(models.QuerySet):

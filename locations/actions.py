@@ -4,6 +4,7 @@ from django.db import transaction
 
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
+from hub.models import retry_on_conflict
 from hub.routing import PartyRef
 from hub.sharing import share
 from hub.types import parse_datetime
@@ -34,6 +35,7 @@ def resolve(document: dict, segments: list[str]) -> dict | None:
     return found
 
 
+@retry_on_conflict
 def push_location(
     *,
     owner: Party,

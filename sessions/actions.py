@@ -7,6 +7,7 @@ from cdrs.models import EMSP_ROLES
 from cdrs.serializers import SessionChargingPeriodSerializer
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid
+from hub.models import retry_on_conflict
 from hub.routing import PartyRef
 from hub.serializers import OPTIONAL, validate
 from hub.types import parse_datetime
@@ -28,6 +29,7 @@ def token_owner(document: dict) -> PartyRef | None:
     return PartyRef(str(token["country_code"]).upper(), str(token["party_id"]).upper())
 
 
+@retry_on_conflict
 def push_session(
     *,
     owner: Party,

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
-from hub.models import Message
+from hub.models import Message, retry_on_conflict
 from hub.routing import PartyRef
 from hub.sharing import share
 from hub.types import parse_datetime
@@ -26,6 +26,7 @@ def key_type(query_type: str | None, data: dict) -> str:
     return query_type or (body_type if isinstance(body_type, str) else None) or DEFAULT_TYPE
 
 
+@retry_on_conflict
 def push_token(
     *,
     owner: Party,
