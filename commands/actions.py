@@ -1,7 +1,7 @@
 """Forward a command to its CPO, and relay the CPO's asynchronous result to the requester."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +12,7 @@ from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
 from hub.retention import delete_in_batches
 from hub.routing import PartyRef
+from hub.types import later
 from parties.models import Party, Platform
 
 from .models import Command, Outcome, result_window
@@ -49,7 +50,7 @@ def open_command(
     )
     if reserved_until is not None:
         # Spec: the CPO may send CANCELED_RESERVATION to the RESERVE_NOW's URL until it ends.
-        entry.extend_expiry(reserved_until + result_window())
+        entry.extend_expiry(later(reserved_until, result_window().total_seconds()))
     entry.save()
     logger.info(
         "%s %s from %s to %s correlation=%s", module, command, requester, cpo, correlation_id
@@ -118,7 +119,7 @@ def record_response(entry: Command, reply: Reply) -> None:
     entry.response_result = str(result or "")[:32]
     timeout = data.get("timeout")
     if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0:
-        entry.extend_expiry(entry.created + timedelta(seconds=timeout))
+        entry.extend_expiry(later(entry.created, timeout))
     entry.save(update_fields=["status_code", "response", "response_result", "expires_at"])
     set_outcome(entry, result if result in Outcome.values else Outcome.CPO_ERROR)
 

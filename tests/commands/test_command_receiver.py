@@ -347,3 +347,17 @@ def test_another_emsps_session_cannot_be_stopped_by_naming_its_cpo(cpo, emsp, pa
     assert response.json()["status_code"] == 2001
     assert "session_id" in response.json()["status_message"]
     assert not party_api.calls
+
+
+def test_reservation_until_the_end_of_year_9999_is_kept_that_long(cpo, emsp, party_api):
+    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
+    response = post(emsp.client, "RESERVE_NOW", reserve_now(expiry="9999-12-31T23:59:59Z"))
+    assert response.json()["status_code"] == 1000
+    assert Command.objects.get().expires_at.year == 9999
+
+
+def test_huge_timeout_from_the_cpo_is_not_an_error(cpo, emsp, party_api):
+    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response(timeout=10**15))
+    response = post(emsp.client, "START_SESSION", start_session())
+    assert response.json()["data"]["timeout"] == 10**15  # relayed as the CPO sent it
+    assert Command.objects.get().expires_at.year == 9999
