@@ -57,7 +57,7 @@ class CredentialsTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown credentials token")
         platform = token.platform
-        if platform.status == ConnectionStatus.SUSPENDED and token.kind == token.Kind.ACCESS:
+        if platform.status == ConnectionStatus.SUSPENDED:  # Token A too: no way around it
             raise exceptions.AuthenticationFailed("Platform is suspended")
         _note_contact(platform)
         logs.bind(platform=platform.name)

@@ -52,8 +52,13 @@ def invite_platform(name: str, parties: list[tuple[str, str, str]]) -> tuple[Pla
 
 @transaction.atomic
 def reissue_token_a(platform: Platform) -> str:
-    """A new Token A for an unregistered platform; earlier ones stop working."""
+    """A new Token A for an unregistered platform; earlier ones stop working.
+
+    Issuing it invites the platform again: a suspended one becomes PLANNED (a suspended
+    platform's tokens, Token A included, are refused).
+    """
     platform.tokens.filter(kind=PlatformToken.Kind.REGISTRATION).delete()
+    change_status(platform, ConnectionStatus.PLANNED, only_from=[ConnectionStatus.SUSPENDED])
     return PlatformToken.issue(platform, PlatformToken.Kind.REGISTRATION)
 
 
@@ -69,6 +74,9 @@ def change_status(platform: Platform, new_status: str, only_from=None) -> bool:
             platform.parties.update(last_updated=timezone.now())
             push_client_info.delay_on_commit(platform.pk)
     return changed
+
+
+NOT_SUSPENDED = [ConnectionStatus.PLANNED, ConnectionStatus.OFFLINE, ConnectionStatus.CONNECTED]
 
 
 def suspend_platform(platform: Platform) -> bool:
@@ -116,7 +124,9 @@ def accept_credentials(
         platform.note_registration(f"{method} credentials refused ({error.status_code}): {error}")
         raise
     with transaction.atomic():
-        Platform.objects.select_for_update().filter(pk=platform.pk).first()
+        locked = Platform.objects.select_for_update().filter(pk=platform.pk).first()
+        if locked.status == ConnectionStatus.SUSPENDED:  # suspended during the exchange
+            raise OCPIError(status.CLIENT_ERROR, "Platform is suspended", http_status=401)
         if not PlatformToken.objects.filter(pk=presented.pk).exists():
             # a concurrent exchange with the same token finished first
             raise OCPIError(status.CLIENT_ERROR, "Token already used", http_status=401)
@@ -126,7 +136,7 @@ def accept_credentials(
         platform.save(update_fields=["outgoing_token"])
         save_endpoints(platform, discovery)
         sync_parties(platform, roles)
-        if not change_status(platform, ConnectionStatus.CONNECTED):
+        if not change_status(platform, ConnectionStatus.CONNECTED, only_from=NOT_SUSPENDED):
             push_client_info.delay_on_commit(platform.pk)  # roles or details may have changed
         platform.note_registration(
             f"{method} credentials accepted: version {discovery.version}, "
@@ -213,6 +223,8 @@ def register_at_party(
         .first()
     ) or Platform(name=name or urlsplit(versions_url).netloc, versions_url=versions_url)
     outcome.platform = platform
+    if platform.status == ConnectionStatus.SUSPENDED:
+        return outcome.fail(f"{platform} is suspended: reinstate it first; nothing was sent")
     outcome.step(f"GET {versions_url} with the party's Token A")
     try:
         discovery = discover(platform, versions_url, token_a)
@@ -245,7 +257,8 @@ def register_at_party(
         platform.outgoing_token = credentials["token"]
         platform.save(update_fields=["outgoing_token"])
         sync_parties(platform, credentials["roles"])
-        change_status(platform, ConnectionStatus.CONNECTED)
+        # Registering never lifts a suspension made meanwhile.
+        change_status(platform, ConnectionStatus.CONNECTED, only_from=NOT_SUSPENDED)
         platform.note_registration(
             f"Registered at the party: roles {describe_roles(credentials['roles'])}"
         )
@@ -286,6 +299,12 @@ def rotate_credentials(platform: Platform) -> Outcome:
     token = PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)  # valid before the PUT
     outcome.step(f"PUT {credentials_url} with a new token for the party")
     reply = call(platform, "PUT", credentials_url, json_body=hub_credentials(token))
+    if reply.timed_out:
+        # The party may have stored the new token before the answer was lost: both stay valid.
+        return outcome.fail(
+            f"no answer in time ({reply.summary()}); the old and the new token both stay valid "
+            "until the next rotation"
+        )
     if not reply.ok:
         platform.tokens.exclude(pk__in=old_tokens).delete()
         return outcome.fail(f"the party refused the new credentials: {reply.summary()}")
