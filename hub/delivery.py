@@ -195,7 +195,16 @@ def routed_receivers(
     if not allowed:
         raise no_agreement(sender, known[0], module)
     parties = _module_receivers(module).filter(pk__in=[party.pk for party in allowed])
-    return list(parties.select_related("platform").distinct())
+    # One party per platform: a platform hosting the id in two roles (EMSP and NSP, say) gets
+    # the push once, for the first of `roles` it hosts.
+    preference = {role: index for index, role in enumerate(roles or ())}
+    chosen: dict[int, Party] = {}
+    for party in sorted(
+        parties.select_related("platform").distinct(),
+        key=lambda party: preference.get(party.role, len(preference)),
+    ):
+        chosen.setdefault(party.platform_id, party)
+    return list(chosen.values())
 
 
 def _module_receivers(module: str):

@@ -208,9 +208,16 @@ def _ensure_no_transaction() -> None:
 
 
 def register_at_party(
-    versions_url: str, token_a: str, name: str = "", report=lambda line: None
+    versions_url: str,
+    token_a: str,
+    name: str = "",
+    report=lambda line: None,
+    parties: list[tuple[str, str, str]] = (),
 ) -> Outcome:
     """Register the hub at a party that gave it its versions URL and a Token A.
+
+    The party may register only roles the admin approved: `parties` (country_code, party_id,
+    role), and those of the platform if it was invited before.
 
     The hub's token for the party is committed before the POST, because the party calls the
     hub's versions with it while the POST is still open.
@@ -248,7 +255,8 @@ def register_at_party(
     except ValidationError as error:
         platform.tokens.all().delete()
         return outcome.fail(f"the party's credentials are invalid: {describe_errors(error)}")
-    conflict = taken_role(platform, credentials["roles"])
+    approved = set(parties) | {(p.country_code, p.party_id, p.role) for p in platform.parties.all()}
+    conflict = refused_role(platform, credentials["roles"], approved)
     if conflict:
         platform.tokens.all().delete()
         return outcome.fail(conflict)
@@ -270,17 +278,19 @@ def register_at_party(
     return outcome
 
 
-def taken_role(platform: Platform, roles: list[dict]) -> str | None:
-    """Which role another platform already registered, if any: each (country_code,
-    party_id, role) belongs to one platform (credentials, CredentialsRole)."""
+def refused_role(platform: Platform, roles: list[dict], approved: set) -> str | None:
+    """Why a role the party sent cannot be registered, if one cannot: not approved by the
+    admin, or its country_code/party_id is used by another platform."""
     for index, role in enumerate(roles):
-        taken = (
-            Party.objects.by_id(role["country_code"], role["party_id"])
-            .filter(role=role["role"])
-            .exclude(platform=platform)
-        )
-        if taken.exists():
-            return f"roles[{index}]: {describe_roles([role])} is registered by another platform"
+        key = (role["country_code"], role["party_id"], role["role"])
+        if key not in approved:
+            return (
+                f"roles[{index}]: {describe_roles([role])} was not approved for this platform "
+                "(list it among the parties the party may register)"
+            )
+        other = Party.objects.claimed_elsewhere(key[0], key[1], platform.pk).first()
+        if other is not None:
+            return f"roles[{index}]: {key[0]}*{key[1]} is used by platform {other.platform}"
     return None
 
 

@@ -142,6 +142,7 @@ class PlatformAdmin(admin.ModelAdmin):
                 form.cleaned_data["versions_url"],
                 form.cleaned_data["token_a"],
                 form.cleaned_data["name"],
+                parties=form.cleaned_data["parties"],
             )
             title = "Registered at the party" if outcome.ok else "Registration failed"
             return self.page(

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.utils import timezone
 
@@ -228,6 +229,11 @@ class PartyQuerySet(models.QuerySet):
         """Parties not archived: the only ones traffic goes to or comes from."""
         return self.filter(archived_at=None)
 
+    def claimed_elsewhere(self, country_code: str, party_id: str, platform_id) -> "PartyQuerySet":
+        """Parties with this country_code/party_id on another platform, in any role: one
+        (country_code, party_id) belongs to one platform, as the hub keys data on it."""
+        return self.by_id(country_code, party_id).exclude(platform_id=platform_id)
+
     def connected(self) -> "PartyQuerySet":
         return self.live().filter(platform__status=ConnectionStatus.CONNECTED)
 
@@ -292,6 +298,14 @@ class Party(models.Model):
         self.country_code = self.country_code.upper()
         self.party_id = self.party_id.upper()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        other = Party.objects.claimed_elsewhere(self.country_code, self.party_id, self.platform_id)
+        if other.exists():
+            raise ValidationError(
+                f"{self.country_code.upper()}*{self.party_id.upper()} is used by platform "
+                f"{other.first().platform}: a country code and party id belong to one platform"
+            )
 
     @property
     def ref(self) -> tuple[str, str]:
