@@ -106,10 +106,16 @@ class DeliveryAdmin(AuditRecordAdmin):
     inlines = [AttemptInline]
     actions = ["deliver_again"]
 
-    @admin.action(description="Deliver again (the object as stored now)")
+    @admin.action(
+        description="Deliver again (the object as stored now)",
+        permissions=["deliver_again"],
+    )
     def deliver_again(self, request, queryset):
         count = redeliver(queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+    def has_deliver_again_permission(self, request):
+        return request.user.has_perm("hub.deliver_again")
 
     def has_add_permission(self, request):
         return False

@@ -131,6 +131,7 @@ class Delivery(models.Model):
 
     class Meta:
         verbose_name_plural = "deliveries"
+        permissions = [("deliver_again", "Can deliver pushes again")]
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),

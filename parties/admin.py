@@ -5,6 +5,7 @@ token it presents to a platform is not part of any form or list.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -121,7 +122,45 @@ class PlatformAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, FORM_TEMPLATE, context)
 
+    def require(self, request, permission: str) -> None:
+        if not request.user.has_perm(f"parties.{permission}"):
+            raise PermissionDenied(f"Requires the permission parties.{permission}")
+
+    # Django calls has_<name>_permission for an action declared with permissions=[name].
+    def has_invite_platform_permission(self, request):
+        return request.user.has_perm("parties.invite_platform")
+
+    def has_register_at_party_permission(self, request):
+        return request.user.has_perm("parties.register_at_party")
+
+    def has_suspend_platform_permission(self, request):
+        return request.user.has_perm("parties.suspend_platform")
+
+    def has_reinstate_platform_permission(self, request):
+        return request.user.has_perm("parties.reinstate_platform")
+
+    def has_rotate_credentials_permission(self, request):
+        return request.user.has_perm("parties.rotate_credentials")
+
+    def has_issue_token_a_permission(self, request):
+        return request.user.has_perm("parties.issue_token_a")
+
+    def has_check_still_alive_permission(self, request):
+        return request.user.has_perm("parties.check_still_alive")
+
+    def has_offboard_platform_permission(self, request):
+        return request.user.has_perm("parties.offboard_platform")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_invite": self.has_invite_platform_permission(request),
+            "can_register": self.has_register_at_party_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     def invite_view(self, request):
+        self.require(request, "invite_platform")
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             platform, token = actions.invite_platform(
@@ -136,6 +175,7 @@ class PlatformAdmin(admin.ModelAdmin):
         return self.page(request, "Invite a platform", form=form, submit="Invite")
 
     def register_view(self, request):
+        self.require(request, "register_at_party")
         form = RegisterAtPartyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             outcome = actions.register_at_party(
@@ -154,19 +194,24 @@ class PlatformAdmin(admin.ModelAdmin):
             )
         return self.page(request, "Register the hub at a party", form=form, submit="Register")
 
-    @admin.action(description="Suspend (stop all traffic, announce SUSPENDED)")
+    @admin.action(
+        description="Suspend (stop all traffic, announce SUSPENDED)",
+        permissions=["suspend_platform"],
+    )
     def suspend(self, request, queryset):
         for platform in queryset:
             if actions.suspend_platform(platform):
                 self.message_user(request, f"{platform} suspended.")
 
-    @admin.action(description="Reinstate suspended platforms")
+    @admin.action(description="Reinstate suspended platforms", permissions=["reinstate_platform"])
     def reinstate(self, request, queryset):
         for platform in queryset:
             if actions.reinstate_platform(platform):
                 self.message_user(request, f"{platform} is {platform.status}.")
 
-    @admin.action(description="Issue a new Token A (unregistered platforms)")
+    @admin.action(
+        description="Issue a new Token A (unregistered platforms)", permissions=["issue_token_a"]
+    )
     def issue_token_a(self, request, queryset):
         tokens = []
         for platform in queryset:
@@ -180,7 +225,10 @@ class PlatformAdmin(admin.ModelAdmin):
             return self.page(request, "New Token A", tokens=tokens, versions_url=versions_url())
         return None
 
-    @admin.action(description="Rotate credentials (credentials PUT to the platform)")
+    @admin.action(
+        description="Rotate credentials (credentials PUT to the platform)",
+        permissions=["rotate_credentials"],
+    )
     def rotate_credentials(self, request, queryset):
         for platform in queryset:
             outcome = actions.rotate_credentials(platform)
@@ -190,13 +238,18 @@ class PlatformAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # offboard instead: history, stored objects and billing data stay
 
-    @admin.action(description="Offboard (credentials DELETE, end agreements, keep history)")
+    @admin.action(
+        description="Offboard (credentials DELETE, end agreements, keep history)",
+        permissions=["offboard_platform"],
+    )
     def offboard(self, request, queryset):
         for platform in queryset:
             steps = offboard_platform(platform, f"admin {request.user.get_username()}")
             self.message_user(request, f"{platform}: {'; '.join(steps)}")
 
-    @admin.action(description="Check still alive now (GET versions)")
+    @admin.action(
+        description="Check still alive now (GET versions)", permissions=["check_still_alive"]
+    )
     def check_alive(self, request, queryset):
         for platform in queryset:
             self.message_user(request, f"{platform}: {ping_platform(platform.pk)}")

@@ -96,6 +96,18 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Admin actions with effects beyond this database: each needs its own permission, so
+        # a staff user who may view (or edit names) cannot take them.
+        permissions = [
+            ("invite_platform", "Can invite a platform (issues a Token A)"),
+            ("register_at_party", "Can register the hub at a party"),
+            ("suspend_platform", "Can suspend a platform"),
+            ("reinstate_platform", "Can reinstate a platform"),
+            ("rotate_credentials", "Can rotate a platform's credentials"),
+            ("issue_token_a", "Can issue a new Token A"),
+            ("check_still_alive", "Can check a platform is still alive"),
+            ("offboard_platform", "Can offboard a platform"),
+        ]
 
     def __str__(self) -> str:
         return self.name

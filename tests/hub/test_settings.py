@@ -46,15 +46,42 @@ SERVERS = {
 }
 
 
-def test_default_secret_key_stops_start_up_without_debug():
-    result = start_with(**SERVERS, DEBUG="false", SECRET_KEY="")
+def serve_with(**env) -> subprocess.CompletedProcess:
+    """Load the hub's WSGI application, as a web server does."""
+    return subprocess.run(
+        [sys.executable, "-c", "import hub.wsgi"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hub.settings", **SERVERS, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_default_secret_key_stops_the_web_process_without_debug():
+    result = serve_with(DEBUG="false", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_default_secret_key_is_accepted_with_debug():
-    result = start_with(**SERVERS, DEBUG="true", SECRET_KEY="")
-    assert result.returncode == 0, result.stderr
+def test_default_secret_key_stops_a_worker_without_debug():
+    result = subprocess.run(
+        [sys.executable, "-c", "from hub.celery import app; "
+         "from celery.signals import worker_init; worker_init.send(sender=None)"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hub.settings", **SERVERS,
+             "DEBUG": "false", "SECRET_KEY": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_web_process_starts_with_a_secret_key_or_debug():
+    assert serve_with(DEBUG="false", SECRET_KEY="a-long-random-value").returncode == 0
+    assert serve_with(DEBUG="true", SECRET_KEY="").returncode == 0
 
 
 def outbound_allow(**env) -> str:
