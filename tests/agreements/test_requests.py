@@ -6,7 +6,7 @@ import respx
 
 from commands.models import Command, Outcome
 from tests.agreements.conftest import agree, base_url, status_of, to
-from tests.commands.conftest import start_session, token
+from tests.commands.conftest import start_session, store_session, token
 from tests.servers import ocpi_ok
 
 AUTHORIZE = "/ocpi/2.2.1/sender/tokens/TOK1/authorize"
@@ -63,6 +63,7 @@ def test_a_command_without_an_agreement_is_refused_and_logged(world, policy, par
 
 def test_charging_profiles_need_an_agreement_covering_them(world, settings, parties_api):
     settings.HUB_ROAMING_POLICY = "agreements"
+    store_session(("DE", "MSA"), "S1", cpo_ref=("NL", "CPA"))  # the hub routed it to DE*MSA
     route = parties_api.put(f"{base_url('cpa')}/chargingprofiles/S1").respond(
         json=ocpi_ok({"result": "ACCEPTED", "timeout": 30})
     )
