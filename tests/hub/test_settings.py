@@ -86,8 +86,8 @@ def test_web_process_starts_with_a_secret_key_or_debug():
 
 def outbound_allow(**env) -> str:
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); "
-         "from django.conf import settings; print(','.join(map(str, settings.HUB_OUTBOUND_ALLOW)))"],
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import "
+         "settings; print(','.join(map(str, settings.HUB_OUTBOUND_ALLOW)))"],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "hub.settings", "SECRET_KEY": "k", **env},
         capture_output=True,
