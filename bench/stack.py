@@ -37,6 +37,8 @@ def hub_env(database: str, redis_db: int, port: int, extra: dict[str, str] | Non
         "SECRET_KEY": "bench-only",
         "LOG_LEVEL": "WARNING",
         "HUB_VAR_DIR": str(ROOT / "var" / f"bench-{database}"),
+        # The receivers listen on loopback, which the hub refuses to call unless allowed.
+        "HUB_OUTBOUND_ALLOW": "127.0.0.0/8",
         **(extra or {}),
     }
 
