@@ -9,8 +9,10 @@ whichever process answers and whatever process died.
 
 import hmac
 import ipaddress
+import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.http import HttpResponse, HttpResponseForbidden
 from django.utils import timezone
@@ -24,6 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+logger = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 REQUESTS = Counter(
@@ -98,9 +101,24 @@ def observe_forward(kind: str, reply) -> None:
 
 
 class DatabaseCollector:
-    """Gauges read from the database at scrape time: a few aggregate queries."""
+    """Gauges read from the database at scrape time: a few aggregate queries. When the
+    database does not answer, they are left out (the process counters are still served) and
+    `ocpi_hub_database_up` is 0."""
 
     def collect(self):
+        up = GaugeMetricFamily(
+            "ocpi_hub_database_up", "1 when the database answered this scrape's queries"
+        )
+        try:
+            gauges = list(self.read())
+        except DatabaseError as error:
+            logger.warning("metrics: database gauges left out (%s)", type(error).__name__)
+            gauges = []
+        up.add_metric([], 1 if gauges else 0)
+        yield up
+        yield from gauges
+
+    def read(self):
         from hub.models import Delivery
         from parties.models import Party, Platform
 

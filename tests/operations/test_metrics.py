@@ -3,6 +3,7 @@
 import ipaddress
 
 import pytest
+from django.db import connections
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -91,6 +92,32 @@ def test_backlog_lag_and_parked_cdrs_are_read_from_the_database(db, cpo, emsp):
     assert value(samples, "ocpi_hub_delivery_lag_seconds", receiver="DE*MSP:EMSP") >= 600
     assert value(samples, "ocpi_hub_parked_deliveries", module="cdrs") == 1
     assert value(samples, "ocpi_hub_parked_deliveries", module="sessions") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_database_the_process_counters_are_still_served():
+    database = connections["default"]
+    Client().get("/ocpi/2.2.1/nowhere")  # counted in this process
+    # Point the connection where no database is: a closed port, or a folder that is not there.
+    key, unreachable = (
+        ("NAME", "/nonexistent/hub.sqlite3")
+        if database.vendor == "sqlite"
+        else (
+            "PORT",
+            1,
+        )
+    )
+    saved = database.settings_dict[key]
+    database.close()
+    database.settings_dict[key] = unreachable
+    try:
+        samples = scrape()
+    finally:
+        database.close()
+        database.settings_dict[key] = saved
+    assert value(samples, "ocpi_hub_database_up") == 0
+    assert value(samples, "ocpi_hub_requests_total", http_status="404") >= 1
+    assert not any(name == "ocpi_hub_delivery_backlog" for name, _ in samples)
 
 
 def test_a_refused_token_counts_as_a_client_error(db):
