@@ -110,6 +110,11 @@ class Bench:
         env = stack.hub_env(self.database(code), self.args.redis_db, self.port, {})
         return {**env, **dict(self.args.hub_env)}
 
+    def workers(self, code: str) -> list[str]:
+        """The worker shape of that code: its queues may differ from the code under test's."""
+        chosen = self.args.worker if code == "current" else self.args.baseline_worker
+        return chosen or list(stack.DEFAULT_WORKERS)
+
     def control(self, method: str, path: str, body: dict | None = None):
         connection = Connection(f"http://127.0.0.1:{self.control_port}", "-")
         _status, payload, _ = connection.send(
@@ -135,7 +140,7 @@ class Bench:
             self.port,
             self.args.web_workers,
             self.args.web_threads,
-            self.args.worker or stack.DEFAULT_WORKERS,
+            self.workers(code),
             self.roots[code],
         )
         progress(f"{scenario.title()} ({code} code)")
@@ -538,7 +543,16 @@ def report(results: dict, before: dict | None) -> str:
     lines = [
         f"Hardware: {hardware['cpu']}, {hardware['cores']} cores, {hardware['memory_gib']} GiB, "
         f"Python {hardware['python']}" + (" (quick run)" if results.get("quick") else ""),
-        f"Workers: {' | '.join(results['workers'])}",
+        f"Workers: {' | '.join(results['workers'])}"
+        + (f"; ref {results['ref']}" if results.get("ref") else ""),
+        *(
+            [
+                f"Baseline code: {results['baseline_ref']}, workers: "
+                + " | ".join(results["baseline_workers"])
+            ]
+            if results.get("baseline_ref")
+            else []
+        ),
         "",
         *run_rows(every_run(results)),
     ]
@@ -581,6 +595,12 @@ def main():
     parser.add_argument(
         "--baseline-ref", help="also measure fan-out at 0 ms on the code of this git ref"
     )
+    parser.add_argument(
+        "--baseline-worker",
+        action="append",
+        metavar="ARGS",
+        help="the baseline code's worker shape, as --worker (default: the default shape)",
+    )
     parser.add_argument("--ref", help="measure the code of this git ref (default: this tree)")
     parser.add_argument("--before", type=Path, help="earlier results to draw beside these")
     parser.add_argument(
@@ -599,6 +619,7 @@ def main():
         "hardware": stack.hardware(),
         "quick": args.quick,
         "workers": args.worker or list(stack.DEFAULT_WORKERS),
+        "baseline_workers": args.baseline_worker or list(stack.DEFAULT_WORKERS),
         "hub_env": dict(args.hub_env),
         "ref": args.ref,
         "baseline_ref": args.baseline_ref,
