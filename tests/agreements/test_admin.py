@@ -156,3 +156,21 @@ def test_deleting_a_party_archives_it_and_keeps_its_deliveries_and_commands(worl
     assert not Party.objects.by_id("DE", "MSA").exists()  # no traffic to it any more
     assert status_of(put_location(world.cpa, location_of(world.cpa, "LOC2"))) == 1000
     assert not Delivery.objects.filter(receiver=party, message__segments=["LOC2"]).exists()
+
+
+def test_the_agreement_pages_link_the_tools(world, admin_client):
+    agreement = agree(world.cpa, world.msa, "locations")
+
+    changelist = admin_client.get(reverse("admin:agreements_agreement_changelist"))
+    pages = [
+        admin_client.get(reverse("admin:agreements_agreement_add")),
+        admin_client.get(reverse("admin:agreements_agreement_change", args=[agreement.pk])),
+        admin_client.get(RECEIVE),
+        admin_client.get(reverse("admin:agreements_agreement_import")),
+    ]
+
+    text = changelist.content.decode()
+    for view in ("matrix", "receive", "export", "import"):
+        assert reverse(f"admin:agreements_agreement_{view}") in text
+    assert "NL*CPA (CPO)" in text
+    assert [page.status_code for page in pages] == [200, 200, 200, 200]
