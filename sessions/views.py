@@ -27,11 +27,6 @@ from sessions.serializers import (
 )
 
 
-def requesting_parties(view: FunctionalView) -> list:
-    """The OCPI-from party, or without it every party of the calling platform."""
-    return [view.sender_party()] if view.from_ref is not None else view.platform.party_list()
-
-
 class SessionReceiverView(FunctionalView):
     """`{country_code}/{party_id}/{session_id}`: the CPO's own Sessions. POST/DELETE: 405."""
 
@@ -100,7 +95,7 @@ class SessionListView(FunctionalView):
         date_from_required=True,
     )
     def get(self, request):
-        sessions = Session.objects.visible_to(requesting_parties(self)).only("pk", "document")
+        sessions = Session.objects.visible_to(self.requesting_parties()).only("pk", "document")
         if self.to_ref is not None:
             sessions = sessions.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(
