@@ -10,10 +10,12 @@ Billing data never gets lost to a change of terms: Sessions and CDRs of a sessio
 while the pair could exchange them are still delivered after a suspension or an end.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -74,6 +76,34 @@ def allowed_parties(
         for other in others
         if other.archived_at is None and _allowed(agreements.get(other.pk), module, started_at)
     ]
+
+
+def exchange_condition(party: Party, module: str, other: str) -> tuple[str, list]:
+    """`allowed_parties` as SQL, for a query that selects the other parties itself (the
+    receivers of a broadcast are inserted straight from one): a condition, with its
+    parameters, that the party whose id is the column `other` may exchange `module` with
+    `party` now. Archived parties are left to the query (`archived_at IS NULL`)."""
+    connection = connections[Agreement.objects.db]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "postgresql":
+        covers, module_param = "a.modules @> %s::jsonb", json.dumps([module])
+    else:
+        covers = "EXISTS (SELECT 1 FROM json_each(a.modules) m WHERE m.value = %s)"
+        module_param = module
+    pair = (
+        f"((a.cpo_id = %s AND a.partner_id = {other})"
+        f" OR (a.partner_id = %s AND a.cpo_id = {other}))"
+    )
+    allows = (
+        f"a.status = %s AND {covers} AND (a.valid_from IS NULL OR a.valid_from <= %s)"
+        " AND (a.valid_until IS NULL OR %s < a.valid_until)"
+    )
+    params = [party.pk, party.pk, str(AgreementStatus.ACTIVE), module_param, now, now]
+    agreements = connection.ops.quote_name(Agreement._meta.db_table)
+    if agreements_required():  # only a pair whose agreement allows it
+        return f"EXISTS (SELECT 1 FROM {agreements} a WHERE {pair} AND {allows})", params
+    # Open: every pair, except one whose agreement does not allow it.
+    return f"NOT EXISTS (SELECT 1 FROM {agreements} a WHERE {pair} AND NOT ({allows}))", params
 
 
 def may_exchange(a: Party, b: Party, module: str, *, started_at: datetime | None = None) -> bool:

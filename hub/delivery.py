@@ -20,16 +20,18 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from agreements.policy import allowed_parties, no_agreement, withheld
-from hub import metrics
+from agreements.policy import allowed_parties, exchange_condition, no_agreement, withheld
+from hub import metrics, sql
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
+from hub.sql import placeholders, table
 from hub.status import UNKNOWN_RECEIVER
-from parties.models import ConnectionStatus, Party, Role
+from parties.models import ConnectionStatus, Endpoint, InterfaceRole, Party, Platform, Role
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def shared_objects(
 def replay(module: str, owner: Party, receiver: Party) -> int:
     """Queue the owner's current objects of `module` that are shared with `receiver`, as PUTs
     (a roaming agreement started allowing them); inside a transaction. Returns how many."""
-    targets = list(_module_receivers(module).filter(pk=receiver.pk).distinct())
+    targets = _module_audience(module, owner, ids=[receiver.pk]).parties()
     objects = shared_objects(module, owner, receiver) if targets else []
     for object_id, segments, body in objects:
         enqueue(
@@ -153,34 +155,67 @@ def hub_party_ref() -> PartyRef:
     return PartyRef(settings.HUB_COUNTRY_CODE, settings.HUB_PARTY_ID)
 
 
-def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party]:
+# ----------------------------------------------------------------------------------------
+# Routing: who receives a push. The rule is written once, as a query on party ids, so that
+# `enqueue` inserts the deliveries straight from it and `receivers` lists the same parties.
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The receivers of one push, as SQL selecting their party ids (`SELECT id ...`)."""
+
+    sql: str
+    params: tuple = ()
+
+    @classmethod
+    def of(cls, parties) -> "Audience":
+        ids = tuple(party.pk for party in parties)
+        if not ids:
+            return NOBODY
+        return cls(f"SELECT id FROM {table(Party)} WHERE id IN ({placeholders(ids)})", ids)
+
+    def parties(self) -> list[Party]:
+        """The receiving parties (with their platforms), in the order of their ids."""
+        found = Party.objects.filter(pk__in=RawSQL(self.sql, self.params))
+        return list(found.select_related("platform"))
+
+
+NOBODY = Audience("SELECT id FROM (SELECT 0 AS id) nobody WHERE 1 = 0")
+
+
+def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
     """The parties a push from `sender` goes to; OCPIError 4001 when `to_ref` is unknown.
 
     No OCPI-to, or OCPI-to naming the hub: every connected party of the receiving roles whose
     platform advertises the module's RECEIVER interface and that may exchange the module with
     the sender (roaming agreements), never the sender itself. OCPI-to naming a party: see
-    `routed_receivers`.
+    `routed_audience`.
     """
     if to_ref is not None and to_ref != hub_party_ref():
-        return routed_receivers(module, sender, to_ref)
-    parties = _module_receivers(module).filter(role__in=BROADCAST_ROLES.get(sender.role, ()))
-    parties = parties.exclude(pk=sender.pk).select_related("platform").distinct()
-    return allowed_parties(sender, module, parties)
+        return routed_audience(module, sender, to_ref)
+    if sender.archived_at is not None:
+        return NOBODY
+    return _module_audience(
+        module,
+        sender,
+        roles=BROADCAST_ROLES.get(sender.role, ()),
+        condition=exchange_condition(sender, module, "p.id"),
+    )
 
 
-def routed_receivers(
+def routed_audience(
     module: str,
     sender: Party,
     to_ref: PartyRef,
     roles: tuple[str, ...] | None = None,
     started_at: datetime | None = None,
-) -> list[Party]:
+) -> Audience:
     """The one party a push addressed to `to_ref` goes to (of `roles`); never a broadcast.
 
     OCPIError 4001 when no such party is registered, 4000 when no roaming agreement lets the
     pair exchange the module (`started_at`: the start of the session a Session or CDR is of);
-    an empty list when it is not connected or has no RECEIVER interface for the module (the
-    object is stored, the party pulls it).
+    nobody when it is not connected or has no RECEIVER interface for the module (the object
+    is stored, the party pulls it).
     """
     known = Party.objects.by_id(to_ref.country_code, to_ref.party_id)
     if roles is not None:
@@ -190,36 +225,78 @@ def routed_receivers(
         raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
     known = [party for party in known if party.pk != sender.pk]
     if not known:
-        return []
+        return NOBODY
     allowed = allowed_parties(sender, module, known, started_at=started_at)
     if not allowed:
         raise no_agreement(sender, known[0], module)
-    parties = _module_receivers(module).filter(pk__in=[party.pk for party in allowed])
+    parties = _module_audience(module, sender, ids=[party.pk for party in allowed]).parties()
     # One party per platform: a platform hosting the id in two roles (EMSP and NSP, say) gets
     # the push once, for the first of `roles` it hosts.
     preference = {role: index for index, role in enumerate(roles or ())}
     chosen: dict[int, Party] = {}
-    for party in sorted(
-        parties.select_related("platform").distinct(),
-        key=lambda party: preference.get(party.role, len(preference)),
-    ):
+    for party in sorted(parties, key=lambda party: preference.get(party.role, len(preference))):
         chosen.setdefault(party.platform_id, party)
-    return list(chosen.values())
+    return Audience.of(chosen.values())
 
 
-def _module_receivers(module: str):
-    """Parties that can receive the module's pushes now.
+def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party]:
+    """The parties of `audience`, as Party instances."""
+    return audience(module, sender, to_ref).parties()
+
+
+def routed_receivers(
+    module: str,
+    sender: Party,
+    to_ref: PartyRef,
+    roles: tuple[str, ...] | None = None,
+    started_at: datetime | None = None,
+) -> list[Party]:
+    """The parties of `routed_audience`, as Party instances."""
+    return routed_audience(module, sender, to_ref, roles, started_at).parties()
+
+
+def _module_audience(
+    module: str,
+    sender: Party,
+    *,
+    roles: tuple[str, ...] | None = None,
+    ids: list[int] | None = None,
+    condition: tuple[str, list] | None = None,
+) -> Audience:
+    """Parties that can receive the module's pushes now (of `roles`, among `ids`, meeting
+    the SQL `condition` on `p`), never the sender: not archived, and their platform is
+    connected and advertises the module's RECEIVER interface.
 
     Billing data (modules whose policy parks) also waits for an OFFLINE party: it is retried
     until the party is back, not left to a pull it may never make.
     """
+    if (roles is not None and not roles) or (ids is not None and not ids):
+        return NOBODY
     statuses = [ConnectionStatus.CONNECTED]
     if retry_policy(module).park:
         statuses.append(ConnectionStatus.OFFLINE)
-    return Party.objects.live().filter(
-        platform__status__in=statuses,
-        platform__endpoints__identifier=module,
-        platform__endpoints__role="RECEIVER",
+    where = [
+        "p.id <> %s",
+        "p.archived_at IS NULL",
+        f"platform.status IN ({placeholders(statuses)})",
+        f"EXISTS (SELECT 1 FROM {table(Endpoint)} e WHERE e.platform_id = platform.id"
+        " AND e.identifier = %s AND e.role = %s)",
+    ]
+    params = [sender.pk, *statuses, module, InterfaceRole.RECEIVER]
+    if roles is not None:
+        where.append(f"p.role IN ({placeholders(roles)})")
+        params += roles
+    if ids is not None:
+        where.append(f"p.id IN ({placeholders(ids)})")
+        params += ids
+    if condition is not None:
+        where.append(condition[0])
+        params += condition[1]
+    return Audience(
+        f"SELECT p.id FROM {table(Party)} p"
+        f" JOIN {table(Platform)} platform ON platform.id = p.platform_id"
+        f" WHERE {' AND '.join(where)}",
+        tuple(str(param) if isinstance(param, str) else param for param in params),
     )
 
 
@@ -232,16 +309,17 @@ def enqueue(
     segments: list[str],
     body: bytes,
     sender: Party,
-    receivers: list[Party],
+    receivers: "list[Party] | Audience",
     correlation_id: str = "",
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
-    Only inserts: older versions still waiting for a receiver are superseded when that
-    receiver's next batch is claimed (`claim`), so the request path never waits on rows a
-    worker holds (nor deadlocks with it).
+    Two statements whatever the number of receivers: the Message, then its Deliveries,
+    inserted straight from the receivers query. Only inserts: older versions still waiting
+    for a receiver are superseded when that receiver's next batch is claimed (`claim`), so the
+    request path never waits on rows a worker holds (nor deadlocks with it).
     """
-    message = Message.objects.create(
+    message = Message(
         module=module,
         method=method,
         owner_country_code=owner.country_code,
@@ -252,22 +330,18 @@ def enqueue(
         sender=sender,
         correlation_id=correlation_id[:100],
     )
+    sql.insert(message)
     transaction.on_commit(lambda: metrics.count_push(module))
-    if not receivers:
+    audience = receivers if isinstance(receivers, Audience) else Audience.of(receivers)
+    if audience is NOBODY:
         return message
     now = timezone.now()
-    Delivery.objects.bulk_create(
-        Delivery(
-            message=message,
-            receiver=party,
-            object_key=message.object_key,
-            next_attempt_at=now,
-            retry_since=now,
-        )
-        for party in receivers
+    prototype = Delivery(
+        message=message, object_key=message.object_key, next_attempt_at=now, retry_since=now
     )
-    receiver_ids = [party.pk for party in receivers]
-    transaction.on_commit(lambda: wake(receiver_ids))
+    receiver_ids = sql.insert_per_row(prototype, "receiver_id", audience.sql, audience.params)
+    if receiver_ids:
+        transaction.on_commit(lambda: wake(receiver_ids))
     return message
 
 
@@ -286,11 +360,16 @@ def wake(receiver_ids) -> None:
     """Make sure a worker drains each receiver soon (after the deliveries are committed)."""
     from hub.tasks import deliver_to_receiver
 
-    for receiver_id in receiver_ids:
+    receiver_ids = list(receiver_ids)
+    try:
+        unflagged = _wake_flags().set_pending(receiver_ids)
+    except Exception:  # the broker is down: the sweeper finds the deliveries later
+        logger.exception("Could not wake receivers %s; the sweeper will", receiver_ids)
+        return
+    for receiver_id in unflagged:
         try:
-            if _wake_flags().set_pending(receiver_id):
-                deliver_to_receiver.delay(receiver_id)
-        except Exception:  # the broker is down: the sweeper finds the delivery later
+            deliver_to_receiver.delay(receiver_id)
+        except Exception:  # likewise
             logger.exception("Could not wake receiver %s; the sweeper will", receiver_id)
 
 
@@ -313,17 +392,23 @@ class _RedisWakeFlags:
         # Hubs sharing a Redis database (e.g. test runs) do not share receiver ids.
         return f"ocpi-hub:{settings.DATABASES['default']['NAME']}:wake:{receiver_id}"
 
-    def set_pending(self, receiver_id: int) -> bool:
+    def set_pending(self, receiver_ids) -> list[int]:
+        """Flag the receivers (one round trip); returns those that had no flag yet."""
         ttl = max(1, round(settings.DELIVERY_WAKE_TTL))
-        return bool(self.client.set(self.key(receiver_id), 1, nx=True, ex=ttl))
+        pipeline = self.client.pipeline(transaction=False)
+        for receiver_id in receiver_ids:
+            pipeline.set(self.key(receiver_id), 1, nx=True, ex=ttl)
+        return [
+            rid for rid, was_set in zip(receiver_ids, pipeline.execute(), strict=True) if was_set
+        ]
 
     def clear(self, receiver_id: int) -> None:
         self.client.delete(self.key(receiver_id))
 
 
 class _NoWakeFlags:
-    def set_pending(self, receiver_id: int) -> bool:
-        return True
+    def set_pending(self, receiver_ids) -> list[int]:
+        return list(receiver_ids)
 
     def clear(self, receiver_id: int) -> None:
         pass

@@ -10,9 +10,14 @@ from hub.routing import PartyRef
 from parties.models import Party
 
 
+def is_broadcast(to_ref: PartyRef | None) -> bool:
+    """A push without OCPI-to, or with OCPI-to naming the hub, goes to everyone."""
+    return to_ref is None or to_ref == hub_party_ref()
+
+
 def share(stored, to_ref: PartyRef | None) -> None:
     """Record who a pushed object is for (inside the transaction that stored it)."""
-    if to_ref is None or to_ref == hub_party_ref():
+    if is_broadcast(to_ref):
         if not stored.broadcast:
             stored.broadcast = True
             type(stored).objects.filter(pk=stored.pk).update(broadcast=True)
