@@ -17,6 +17,7 @@ import io
 import os
 import pstats
 import statistics
+import threading
 import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -72,6 +73,7 @@ def run(client, header, requests) -> tuple[list[float], float]:
     """Wall µs of each request, and this process's CPU µs per request."""
     timings = []
     cpu_started = time.process_time()
+    thread_started = time.thread_time()
     for method, path, body in requests:
         started = time.perf_counter()
         response = client.generic(
@@ -80,6 +82,10 @@ def run(client, header, requests) -> tuple[list[float], float]:
         timings.append((time.perf_counter() - started) * 1e6)
         if b'"status_code":1000' not in response.content:
             raise RuntimeError(f"{method} {path}: {response.content[:300]!r}")
+    print(
+        f"  (this thread {(time.thread_time() - thread_started) * 1e6 / len(requests):.0f} µs,"
+        f" threads {threading.active_count()})"
+    )
     return timings, (time.process_time() - cpu_started) * 1e6 / len(requests)
 
 

@@ -382,25 +382,32 @@ def woken(receiver_id: int) -> None:
 
 
 class _RedisWakeFlags:
+    # SET NX EX of every key in one command; the 1-based positions of the keys it set.
+    SET_PENDING = """
+    local fresh = {}
+    for index, key in ipairs(KEYS) do
+        if redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) then fresh[#fresh + 1] = index end
+    end
+    return fresh
+    """
+
     def __init__(self, url: str):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.set_pending_script = self.client.register_script(self.SET_PENDING)
 
     @staticmethod
     def key(receiver_id: int) -> str:
         # Hubs sharing a Redis database (e.g. test runs) do not share receiver ids.
         return f"ocpi-hub:{settings.DATABASES['default']['NAME']}:wake:{receiver_id}"
 
-    def set_pending(self, receiver_ids) -> list[int]:
-        """Flag the receivers (one round trip); returns those that had no flag yet."""
+    def set_pending(self, receiver_ids: list[int]) -> list[int]:
+        """Flag the receivers (one command); returns those that had no flag yet."""
         ttl = max(1, round(settings.DELIVERY_WAKE_TTL))
-        pipeline = self.client.pipeline(transaction=False)
-        for receiver_id in receiver_ids:
-            pipeline.set(self.key(receiver_id), 1, nx=True, ex=ttl)
-        return [
-            rid for rid, was_set in zip(receiver_ids, pipeline.execute(), strict=True) if was_set
-        ]
+        keys = [self.key(receiver_id) for receiver_id in receiver_ids]
+        fresh = self.set_pending_script(keys=keys, args=[ttl])
+        return [receiver_ids[index - 1] for index in fresh]
 
     def clear(self, receiver_id: int) -> None:
         self.client.delete(self.key(receiver_id))
