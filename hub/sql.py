@@ -43,6 +43,7 @@ def insert(instance, using: str = "default") -> None:
             values,
         )
         instance.pk = cursor.fetchone()[0]
+    instance._state.adding, instance._state.db = False, using  # stored, as after save()
 
 
 def insert_per_row(
