@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -9,6 +11,9 @@ class HubConfig(AppConfig):
 
     def ready(self):
         from hub import schema  # noqa: F401  registers the OpenAPI token scheme
+
+        if settings.LOG_FORMAT == "json":
+            logging.captureWarnings(True)  # Python warnings as JSON lines too
 
 
 def refuse_default_secret_key() -> None:

@@ -81,7 +81,8 @@ def test_log_format_json_makes_every_line_json():
         [
             sys.executable,
             "-c",
-            "import django, logging; django.setup(); logging.getLogger('hub').warning('hello')",
+            "import django, logging, warnings; django.setup(); "
+            "warnings.warn('careful'); logging.getLogger('hub').warning('hello')",
         ],
         cwd=ROOT,
         env={**os.environ, "LOG_FORMAT": "json"},
@@ -92,3 +93,4 @@ def test_log_format_json_makes_every_line_json():
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert lines[-1]["message"] == "hello" and lines[-1]["level"] == "WARNING"
+    assert any("careful" in line["message"] for line in lines)
