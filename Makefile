@@ -7,8 +7,9 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 $$(ls -d $$HOME/.pye
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_PORT ?= 8001
 
-.PHONY: install run test chaos lint format schema clean
+.PHONY: install run demo test chaos lint format schema clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required"; exit 1; }
@@ -25,6 +26,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	HUB_BASE_URL=$${HUB_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/python manage.py run_embedded --host $(HOST) --port $(PORT)
+
+# The hub with two simulated CPOs and two simulated eMSPs sending live traffic (var/demo).
+demo: install
+	$(BIN)/python -m demo --port $(DEMO_PORT)
 
 test: install
 	$(BIN)/pytest

@@ -5,153 +5,40 @@ each printed beside the storage baseline measured in the same run.
     .venv/bin/python -m bench.run --quick    # a smoke run, about 2 minutes
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as in CI). Starts everything else itself: the hub
-under granian (WSGI, several processes), Celery workers and beat, three eMSP receivers and the
-load generators. Writes bench/results/latest.json and docs/performance-latency.svg.
+under granian (WSGI, several processes), Celery workers and beat (`--worker` for another
+shape), three eMSP receivers and the load generators. Writes bench/results/latest.json and
+docs/performance-latency.svg. Delivery under receiver latency: `python -m bench.delivery`.
 """
 
 import argparse
-import base64
 import json
 import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.stack import (
+    ROOT,
+    Stack,
+    hardware,
+    hub_env,
+    median,
+    percentile,
+    prepare_database,
+    progress,
+    seed_parties,
+    wait_for_port,
+)
+
 RESULTS = ROOT / "bench" / "results"
 HUB_PORT, RECEIVER_PORTS = 8811, (8821, 8822, 8823)
 HUB = f"http://127.0.0.1:{HUB_PORT}"
-DATABASE = "hub_bench"
-ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "bench.settings",
-    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
-    "HUB_BASE_URL": HUB,
-    "SECRET_KEY": "bench-only",
-    "LOG_LEVEL": "WARNING",
-    "HUB_VAR_DIR": str(ROOT / "var" / "bench"),
-}
+# Another database and Redis db than the defaults with BENCH_DATABASE and BENCH_REDIS_DB.
+DATABASE = os.environ.get("BENCH_DATABASE", "hub_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "9"))
+ENV = hub_env(DATABASE, REDIS_DB, HUB_PORT)
 os.environ.update(ENV)
-
-
-def percentile(values, fraction):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def median(values):
-    return statistics.median(values) if values else float("nan")
-
-
-class Stack:
-    """The processes under test; stopped whatever happens."""
-
-    def __init__(self, web_workers: int, celery_concurrency: int, web_threads: int = 4):
-        self.web_workers = web_workers
-        self.web_threads = web_threads
-        self.celery_concurrency = celery_concurrency
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def start(self):
-        python = sys.executable
-        for index, port in enumerate(RECEIVER_PORTS):
-            self._spawn(
-                f"receiver{index}",
-                [
-                    python,
-                    "-m",
-                    "granian",
-                    "--interface",
-                    "asgi",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    "1",
-                    "--log-level",
-                    "warning",
-                    "bench.receiver:app",
-                ],
-            )
-        self._spawn(
-            "hub",
-            [
-                python,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--port",
-                str(HUB_PORT),
-                "--workers",
-                str(self.web_workers),
-                "--blocking-threads",
-                str(self.web_threads),
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-                "hub.wsgi:application",
-            ],
-        )
-        self._spawn(
-            "worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "hub",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                str(self.celery_concurrency),
-                "--schedule",
-                str(ROOT / "var" / "bench" / "beat-schedule"),
-            ],
-        )
-        for port in (HUB_PORT, *RECEIVER_PORTS):
-            wait_for_port(port)
-
-    def _spawn(self, name, command):
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, start_new_session=True
-        )
-
-    def server_pids(self) -> list[int]:
-        """The hub's web worker processes (granian's children)."""
-        main = self.processes["hub"].pid
-        children = Path(f"/proc/{main}/task/{main}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-    def stop(self):
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_for_port(port: int, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 def rss_kib(pids) -> int:
@@ -164,61 +51,6 @@ def rss_kib(pids) -> int:
         except FileNotFoundError:
             pass
     return total
-
-
-def prepare_database():
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-q",
-            "-c",
-            f"DROP DATABASE IF EXISTS {DATABASE}",
-        ],
-        check=True,
-        env=ENV,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {DATABASE}"],
-        check=True,
-        env=ENV,
-    )
-    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=ENV)
-
-
-def seed_parties() -> dict:
-    """A CPO and three eMSP platforms whose endpoints are the bench receivers."""
-    import django
-
-    django.setup()
-    from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
-
-    def platform(name, parties):
-        record = Platform.objects.create(
-            name=name,
-            status=ConnectionStatus.CONNECTED,
-            version="2.2.1",
-            outgoing_token=f"bench-{name}",
-        )
-        for country_code, party_id, role in parties:
-            Party.objects.create(
-                platform=record, country_code=country_code, party_id=party_id, role=role
-            )
-        return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
-
-    _, cpo_token = platform("cpo", [("NL", "CPO", "CPO")])
-    for index, port in enumerate(RECEIVER_PORTS):
-        record, _ = platform(f"emsp{index}", [("DE", f"MS{index}", "EMSP")])
-        base = f"http://127.0.0.1:{port}/ocpi/emsp"
-        for identifier, role in (("locations", "RECEIVER"), ("tokens", "SENDER")):
-            Endpoint.objects.create(
-                platform=record, identifier=identifier, role=role, url=f"{base}/{identifier}"
-            )
-    return {"cpo_token": base64.b64encode(cpo_token.encode()).decode()}
 
 
 def receiver_stats(detail=False) -> list[dict]:
@@ -439,6 +271,9 @@ def pull_all(stack, token, path, limit=100) -> dict:
 
 def seed_stored_locations(total: int):
     """Store Locations directly (bulk), as if pushed earlier, for the pull workload."""
+    import django
+
+    django.setup()
     from bench.seed import seed_locations
 
     seed_locations(total)
@@ -484,6 +319,12 @@ def main():
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4, help="threads per web worker")
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--worker",
+        action="append",
+        metavar="ARGS",
+        help="arguments of one `celery -A hub worker` (repeatable; replaces the default shape)",
+    )
     parser.add_argument("--only", choices=["push", "pull"], help="run one part (for profiling)")
     args = parser.parse_args()
     duration, repetitions = (4, 1) if args.quick else (8, 3)
@@ -491,10 +332,22 @@ def main():
     pulls = (2_000, 10_000) if args.quick else (10_000, 100_000)
 
     results = {"hardware": hardware(), "quick": args.quick}
-    prepare_database()
-    token = seed_parties()["cpo_token"]
-    stack = Stack(args.web_workers, args.celery_concurrency, args.web_threads)
+    prepare_database(ENV, DATABASE, REDIS_DB)
+    bases = [f"http://127.0.0.1:{port}/ocpi/emsp" for port in RECEIVER_PORTS]
+    token = seed_parties(ENV, bases)
+    workers = args.worker or [f"--beat --concurrency {args.celery_concurrency}"]
+    stack = Stack(ENV, HUB_PORT, args.web_workers, args.web_threads, workers)
+    for index, port in enumerate(RECEIVER_PORTS):
+        stack.spawn(
+            f"receiver{index}",
+            [
+                *(sys.executable, "-m", "granian", "--interface", "asgi", "--port", str(port)),
+                *("--workers", "1", "--log-level", "warning", "bench.receiver:app"),
+            ],
+        )
     stack.start()
+    for port in RECEIVER_PORTS:
+        wait_for_port(port)
     try:
         if args.only != "pull":
             push_workloads(results, token, duration, repetitions, sustained)
@@ -532,28 +385,6 @@ def push_workloads(results, token, duration, repetitions, sustained):
         results["sweep"].append(offered_load(token, rate, duration * 1.5, evses))
     results["sweep"].append(results["sustained"])
     results["sweep"].sort(key=lambda point: point["offered_rps"])
-
-
-def hardware() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
-    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(int(memory) / 2**20, 1),
-        "python": sys.version.split()[0],
-    }
-
-
-def progress(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def report(results):

@@ -34,7 +34,8 @@ def post_cdr(
     """Validate and store a CPO's new CDR and queue its POST to the eMSP it is for.
 
     The owner is the CDR's country_code/party_id: one of the calling platform's CPOs (and the
-    OCPI-from party, when given). A CDR already stored is refused (HUB-RULES R3.3.3).
+    OCPI-from party, when given). A CDR already stored is refused with 2001: CDRs never
+    change, a correction is a Credit CDR (mod_cdrs, Credit CDRs).
     """
     if not isinstance(data, dict):
         raise invalid("body: expected a JSON object (CDR)")
@@ -53,7 +54,10 @@ def post_cdr(
         raise duplicate
     try:
         with transaction.atomic():
-            targets = delivery.routed_receivers(MODULE, owner, emsp, EMSP_ROLES)  # 4001
+            # 4001 (unknown) or 4000 (no agreement at the session's start)
+            targets = delivery.routed_receivers(
+                MODULE, owner, emsp, EMSP_ROLES, parse_datetime(data["start_date_time"])
+            )
             cdr = Cdr.objects.create(
                 country_code=owner.country_code,
                 party_id=owner.party_id,

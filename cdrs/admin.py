@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Subquery
 
 from cdrs.models import Cdr
+from hub.admin import AuditRecordAdmin
 from hub.delivery import redeliver
 from hub.models import Delivery
 
@@ -52,7 +53,7 @@ class DeliveryStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cdr)
-class CdrAdmin(admin.ModelAdmin):
+class CdrAdmin(AuditRecordAdmin):
     list_display = (
         "cdr_id",
         "owner",
@@ -110,7 +111,10 @@ class CdrAdmin(admin.ModelAdmin):
         cost = cdr.document.get("total_cost") or {}
         return f"{cost.get('excl_vat')} {cdr.document.get('currency', '')}"
 
-    @admin.action(description="Deliver again (parked, failed or rejected CDRs: the same POST)")
+    @admin.action(
+        description="Deliver again (parked, failed or rejected CDRs: the same POST)",
+        permissions=["deliver_again"],
+    )
     def deliver_again(self, request, queryset):
         count = redeliver(Delivery.objects.filter(message__cdr__in=queryset))
         self.message_user(request, f"{count} CDR deliveries queued again.", messages.SUCCESS)
@@ -118,6 +122,9 @@ class CdrAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "emsp_totals": totals_per_emsp()}
         return super().changelist_view(request, extra_context)
+
+    def has_deliver_again_permission(self, request):
+        return request.user.has_perm("hub.deliver_again")
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ EMSP_ROLES = (Role.EMSP, Role.SCSP, Role.OTHER, Role.NSP)
 
 class PrivateQuerySet(OwnedQuerySet):
     def visible_to(self, parties) -> "PrivateQuerySet":
-        """What these parties may read (HUB-RULES §3.0): an eMSP (or SCSP, OTHER...) its own
+        """What these parties may read: an eMSP (or SCSP, OTHER...) its own
         sessions/CDRs, a CPO those it owns; nobody anything else."""
         allowed = Q(pk__in=[])
         for party in parties:

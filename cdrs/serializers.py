@@ -54,7 +54,7 @@ class CdrChargingPeriodSerializer(SessionChargingPeriodSerializer):
 
 
 class CdrLocationSerializer(serializers.Serializer):
-    # HUB-RULES §3.3: address 45 and state 20 as written for CdrLocation (not Location's 255/45).
+    # mod_cdrs, CdrLocation: address 45 and state 20, as written (Location has 255/45).
     id = CiString(36)
     name = String(255, **OPTIONAL)
     address = String(45)

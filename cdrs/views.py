@@ -1,5 +1,5 @@
 """CDRs interfaces of the hub: receiver (CPOs POST, read the hub's copy) and sender (eMSPs
-pull their own). CDRs are private to the eMSP they are for (HUB-RULES §3.0)."""
+pull their own). CDRs are private to the eMSP they are for (the owner of `cdr_token`)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
@@ -12,7 +12,6 @@ from hub.responses import ocpi_response
 from hub.schema import EMPTY, get_list, get_object
 from hub.views import FunctionalView
 from parties.models import Role
-from sessions.views import requesting_parties
 
 
 class CdrReceiverView(FunctionalView):
@@ -30,7 +29,7 @@ class CdrReceiverView(FunctionalView):
     )
     def post(self, request):
         body = request._request.body  # before DRF parses it: forwarded byte for byte
-        cpos = [party for party in requesting_parties(self) if party.role == Role.CPO]
+        cpos = [party for party in self.requesting_parties() if party.role == Role.CPO]
         cdr = post_cdr(
             platform_cpos=cpos,
             from_ref=self.from_ref,
@@ -54,7 +53,7 @@ class CdrCopyView(FunctionalView):
     )
     def get(self, request, cdr_uid):
         cdr = Cdr.objects.visible_to(
-            [party for party in requesting_parties(self) if party.role == Role.CPO]
+            [party for party in self.requesting_parties() if party.role == Role.CPO]
         ).filter(uid=cdr_uid)
         found = cdr.first()
         if found is None:
@@ -71,7 +70,7 @@ class CdrListView(FunctionalView):
         CdrSerializer,
     )
     def get(self, request):
-        cdrs = Cdr.objects.visible_to(requesting_parties(self)).only("pk", "document")
+        cdrs = Cdr.objects.visible_to(self.requesting_parties()).only("pk", "document")
         if self.to_ref is not None:
             cdrs = cdrs.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(request, cdrs, lambda cdr: cdr.document)

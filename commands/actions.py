@@ -1,15 +1,18 @@
 """Forward a command to its CPO, and relay the CPO's asynchronous result to the requester."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
 
-from hub import status
+from agreements.policy import may_exchange, no_agreement, require_exchange
+from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
+from hub.retention import delete_in_batches
 from hub.routing import PartyRef
+from hub.types import later
 from parties.models import Party, Platform
 
 from .models import Command, Outcome, result_window
@@ -47,7 +50,7 @@ def open_command(
     )
     if reserved_until is not None:
         # Spec: the CPO may send CANCELED_RESERVATION to the RESERVE_NOW's URL until it ends.
-        entry.extend_expiry(reserved_until + result_window())
+        entry.extend_expiry(later(reserved_until, result_window().total_seconds()))
     entry.save()
     logger.info(
         "%s %s from %s to %s correlation=%s", module, command, requester, cpo, correlation_id
@@ -68,6 +71,9 @@ def forward_command(
     Raises the 4xxx the requester gets when the CPO cannot be asked.
     """
     platform = entry.cpo.platform
+    if not may_exchange(entry.requester, entry.cpo, entry.module):
+        record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
+        raise no_agreement(entry.requester, entry.cpo, entry.module)
     if not platform.is_connected:
         record_failure(entry, Outcome.CPO_UNREACHABLE, status.CONNECTION_PROBLEM)
         raise OCPIError(
@@ -88,6 +94,7 @@ def forward_command(
         to=PartyRef(*entry.cpo.ref),
         sender=PartyRef(*entry.requester.ref),
     )
+    metrics.observe_forward(f"{entry.module}_request", reply)
     record_response(entry, reply)
     return reply
 
@@ -103,7 +110,7 @@ def record_response(entry: Command, reply: Reply) -> None:
     if reply.http_status is None:
         outcome = Outcome.CPO_TIMEOUT if reply.timed_out else Outcome.CPO_UNREACHABLE
         return record_failure(entry, outcome, hub_unreachable_status(reply))
-    if reply.body is None and reply.content:
+    if reply.error or (reply.body is None and reply.content):
         return record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
     entry.status_code = reply.status_code
     entry.response = reply.data
@@ -112,7 +119,7 @@ def record_response(entry: Command, reply: Reply) -> None:
     entry.response_result = str(result or "")[:32]
     timeout = data.get("timeout")
     if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0:
-        entry.extend_expiry(entry.created + timedelta(seconds=timeout))
+        entry.extend_expiry(later(entry.created, timeout))
     entry.save(update_fields=["status_code", "response", "response_result", "expires_at"])
     set_outcome(entry, result if result in Outcome.values else Outcome.CPO_ERROR)
 
@@ -189,6 +196,7 @@ def relay_result(entry: Command, body: dict) -> Reply:
         to=PartyRef(*entry.requester.ref),
         sender=PartyRef(*entry.cpo.ref),
     )
+    metrics.observe_forward(f"{entry.module}_result", reply)
     record_delivery(entry, reply.summary())
     return reply
 
@@ -201,6 +209,7 @@ def forward_profile_update(
     cpo: Party, receiver: Party, session_id: str, body: dict, correlation_id: str
 ) -> Reply:
     """PUT a CPO's ActiveChargingProfile to the eMSP/SCSP's chargingprofiles SENDER interface."""
+    require_exchange(cpo, receiver, "chargingprofiles")
     platform = receiver.platform
     if not platform.is_connected:
         raise OCPIError(
@@ -222,6 +231,10 @@ def forward_profile_update(
 
 
 def purge_expired_commands() -> int:
-    """Delete commands that expired longer ago than the log retention; returns how many."""
-    deleted, _ = Command.objects.purgeable().delete()
-    return deleted
+    """Delete commands that expired longer ago than the log retention, in bounded batches;
+    returns how many."""
+    return delete_in_batches(
+        Command.objects.purgeable(),
+        settings.HUB_RETENTION_BATCH_SIZE,
+        settings.HUB_RETENTION_MAX_BATCHES,
+    )

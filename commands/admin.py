@@ -5,6 +5,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from hub.admin import AuditRecordAdmin
+
 from .models import Command
 
 
@@ -15,7 +17,7 @@ def pretty(value) -> str:
 
 
 @admin.register(Command)
-class CommandAdmin(admin.ModelAdmin):
+class CommandAdmin(AuditRecordAdmin):
     """Read-only: rows are written by the hub only. No credentials token is stored here."""
 
     list_display = (

@@ -1,6 +1,7 @@
 """Commands and charging-profile requests relayed through the hub.
 
-The hub replaces each request's `response_url` with one of its own (HUB-RULES R3.6.2). One
+The hub replaces each request's `response_url` with one of its own: the CPO has no
+credentials at the eMSP, and every message goes through the hub (mod_commands is silent). One
 `Command` row maps that URL back to the requester's original URL, and is also the log an admin
 reads to follow a command from the eMSP's request to the CPO's asynchronous result.
 """
@@ -109,8 +110,8 @@ class Command(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_command_id, editable=False)
     module = models.CharField(max_length=16, choices=Module.choices)
     command = models.CharField(max_length=32, choices=CommandType.choices)
-    requester = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    cpo = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    requester = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    cpo = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     response_url = models.URLField(max_length=255, help_text="The requester's original URL")
     correlation_id = models.CharField(max_length=100, db_index=True)
     reservation_id = models.CharField(max_length=36, blank=True, db_index=True)

@@ -1,10 +1,11 @@
 """Which CPO a command or charging-profile request goes to, and who gets a CPO's profile update.
 
-The OCPI-to headers name the receiver when present. Without them (or with OCPI-to = the hub,
-HUB-RULES R1.9.2) the hub routes by content (HUB-RULES §3.0):
+The OCPI-to headers name the receiver when present. Without them (or with OCPI-to = the hub:
+transport_and_format, Message Routing, open routing) the hub routes by content:
 - CANCEL_RESERVATION: the CPO of the requester's RESERVE_NOW with that reservation_id;
 - START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR: the owner of `location_id` (Locations store);
-- STOP_SESSION and charging profiles: the owner of `session_id` (Sessions store).
+- STOP_SESSION and charging profiles: the owner of `session_id` (Sessions store), also when
+  OCPI-to is given: a session is only reachable by the party it was routed to.
 
 `location_owner` and `session_owner` are the only places that read the stores. An unknown
 Location is answered with 2003 (Unknown Location); an unknown session with 2001.
@@ -38,20 +39,19 @@ def location_owner(location_id: str) -> Party | None:
     return Party.objects.by_id(country_code, party_id).filter(role=Role.CPO).first()
 
 
-def session_owner(session_id: str, requester: Party) -> Party | None:
-    """The CPO of the stored Session with this id that was routed to `requester`.
+def session_owner(session_id: str, requester: Party, cpo: Party | None = None) -> Party | None:
+    """The CPO (`cpo`, when named) of the stored Session with this id routed to `requester`.
 
     Only the requester's own sessions count: an eMSP cannot address another eMSP's session.
     """
-    owners = set(
-        Session.objects.filter(
-            session_id=session_id.upper(),
-            emsp_country_code=requester.country_code,
-            emsp_party_id=requester.party_id,
-        )
-        .values_list("country_code", "party_id")
-        .distinct()[:2]
+    sessions = Session.objects.filter(
+        session_id=session_id.upper(),
+        emsp_country_code=requester.country_code,
+        emsp_party_id=requester.party_id,
     )
+    if cpo is not None:
+        sessions = sessions.owned_by(*cpo.ref)
+    owners = set(sessions.values_list("country_code", "party_id").distinct()[:2])
     if len(owners) > 1:
         raise invalid(
             f"session_id: {session_id} is used by several CPOs; name one with the OCPI-to headers"
@@ -64,6 +64,8 @@ def session_owner(session_id: str, requester: Party) -> Party | None:
 
 def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None) -> Party:
     """The CPO a command goes to: 4001 for an unknown OCPI-to, 2001 when it cannot be found."""
+    if command == "STOP_SESSION":
+        return session_cpo(body["session_id"], to_ref, sender)
     if to_ref is not None:
         return find_receiver(to_ref, (Role.CPO,))
     if command == "CANCEL_RESERVATION":
@@ -75,8 +77,6 @@ def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None
                 "name the CPO with the OCPI-to headers"
             )
         return reservation.cpo
-    if command == "STOP_SESSION":
-        return session_cpo(body["session_id"], None, sender)
     owner = location_owner(body["location_id"])
     if owner is None:
         # Spec (mod_commands, UNLOCK flow): an unknown Location is answered with 2003.
@@ -89,14 +89,18 @@ def resolve_cpo(sender: Party, command: str, body: dict, to_ref: PartyRef | None
 
 
 def session_cpo(session_id: str, to_ref: PartyRef | None, requester: Party) -> Party:
-    """The CPO of a session (STOP_SESSION, charging profiles)."""
-    if to_ref is not None:
-        return find_receiver(to_ref, (Role.CPO,))
-    owner = session_owner(session_id, requester)
+    """The CPO of one of the requester's sessions (STOP_SESSION, charging profiles).
+
+    OCPI-to only chooses among CPOs using the same session id: it never reaches a session the
+    hub did not route to the requester (4001 for an unknown OCPI-to, 2001 otherwise).
+    """
+    named = find_receiver(to_ref, (Role.CPO,)) if to_ref is not None else None
+    owner = session_owner(session_id, requester, named)
     if owner is None:
+        where = f" at {named.country_code}*{named.party_id}" if named else ""
+        hint = "" if named else "; name the CPO with the OCPI-to headers"
         raise invalid(
-            f"session_id: session {session_id} of {requester} is not known to the hub; "
-            "name the CPO with the OCPI-to headers"
+            f"session_id: session {session_id} of {requester}{where} is not known to the hub" + hint
         )
     return owner
 

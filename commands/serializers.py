@@ -1,7 +1,8 @@
 """Validation of the Commands and Charging Profiles objects (mod_commands, mod_charging_profiles).
 
 The hub validates each request fully and then forwards the body as it came, with only
-`response_url` replaced: unknown fields are kept (HUB-RULES R1.3.5).
+`response_url` replaced: unknown fields are kept (receivers ignore fields they do not know,
+so the hub passes them on).
 """
 
 from rest_framework import serializers

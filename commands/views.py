@@ -12,11 +12,12 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from hub import status
 from hub.client import Reply
 from hub.exceptions import invalid, not_found
-from hub.proxy import relay
+from hub.proxy import check_answer, relay
 from hub.responses import ocpi_response
 from hub.routing import PartyRef, routing_headers
 from hub.schema import EMPTY, envelope
 from hub.serializers import validate
+from hub.throttling import REALTIME
 from hub.views import FunctionalView
 from parties.models import Party, Role
 
@@ -48,7 +49,7 @@ PROFILE_RESPONSE = envelope("ChargingProfileResponseEnvelope", ChargingProfileRe
 
 
 def check_token_owner(sender: Party, token: dict) -> None:
-    """Spec (StartSession, ReserveNow): an eMSP SHALL only use Tokens it owns (R3.6.4)."""
+    """Spec (StartSession, ReserveNow): an eMSP SHALL only use Tokens it owns."""
     owner = (token["country_code"].upper(), token["party_id"].upper())
     if owner != sender.ref:
         raise invalid(
@@ -63,9 +64,9 @@ def check_session_id(session_id: str) -> None:
 
 
 def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
-    """The receiver's status in an envelope with no `data` (R1.4.4); 4xxx when unreachable."""
-    if reply.http_status is None or (reply.body is None and reply.content):
-        return relay(reply, receiver, sender)  # raises the 4xxx the caller gets
+    """The receiver's status in an envelope with no `data` (mod_charging_profiles, POST and PUT
+    Response Body); 4xxx when unreachable."""
+    check_answer(reply, receiver, envelope_required=False)
     status_code = reply.status_code
     if status_code is None:
         status_code = status.SUCCESS if reply.ok else status.CLIENT_ERROR
@@ -80,6 +81,7 @@ def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResp
 class CommandReceiverView(FunctionalView):
     """POST {command}: an eMSP's command, forwarded to the CPO."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.EMSP,)
 
     @extend_schema(
@@ -128,6 +130,7 @@ class CommandReceiverView(FunctionalView):
 class CommandResultView(FunctionalView):
     """POST {id}: a CPO's CommandResult at a response URL the hub gave it."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(
@@ -212,9 +215,11 @@ class ChargingProfileSenderView(FunctionalView):
     """POST {id}: a CPO's async result. PUT {session_id}: a CPO's ActiveChargingProfile update.
 
     Both share one URL shape on the hub's chargingprofiles SENDER interface; the method tells
-    them apart. Both are answered with the envelope and no `data` (R1.4.4).
+    them apart. Both are answered with the envelope and no `data` (mod_charging_profiles, POST and
+    PUT Response Body).
     """
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(

@@ -5,6 +5,16 @@ from django.contrib import admin, messages
 from hub.delivery import redeliver
 from hub.models import Delivery, DeliveryAttempt, Message
 
+# The index links to the delivery dashboard (hub.dashboard).
+admin.site.index_template = "admin/hub/index.html"
+
+
+class AuditRecordAdmin(admin.ModelAdmin):
+    """The log of what the hub did: nobody deletes it by hand (only the retention task)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
@@ -33,7 +43,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditRecordAdmin):
     list_display = ("created_at", "module", "method", "owner", "object_id", "sender")
     list_filter = ("module", "method", "deliveries__status")
     search_fields = ("object_id", "owner_party_id", "correlation_id")
@@ -65,7 +75,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AuditRecordAdmin):
     list_display = (
         "pk",
         "message",
@@ -96,10 +106,16 @@ class DeliveryAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     actions = ["deliver_again"]
 
-    @admin.action(description="Deliver again (the object as stored now)")
+    @admin.action(
+        description="Deliver again (the object as stored now)",
+        permissions=["deliver_again"],
+    )
     def deliver_again(self, request, queryset):
         count = redeliver(queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+    def has_deliver_again_permission(self, request):
+        return request.user.has_perm("hub.deliver_again")
 
     def has_add_permission(self, request):
         return False

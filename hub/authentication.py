@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from hub import logs
 from parties.models import ConnectionStatus, Platform, PlatformToken
 
 logger = logging.getLogger(__name__)
@@ -56,9 +57,10 @@ class CredentialsTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown credentials token")
         platform = token.platform
-        if platform.status == ConnectionStatus.SUSPENDED and token.kind == token.Kind.ACCESS:
+        if platform.status == ConnectionStatus.SUSPENDED:  # Token A too: no way around it
             raise exceptions.AuthenticationFailed("Platform is suspended")
         _note_contact(platform)
+        logs.bind(platform=platform.name)
         return (platform, token)
 
     def authenticate_header(self, request):

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -17,3 +18,15 @@ def _create_embedded_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if key in options:
             os.makedirs(options[key], exist_ok=True)
+
+
+@worker_init.connect
+def _refuse_default_secret_key(**kwargs):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hub.apps import refuse_default_secret_key
+
+    try:
+        refuse_default_secret_key()
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from None  # Celery only logs a signal handler's Exception

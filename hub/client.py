@@ -3,30 +3,169 @@
 It sets the hub's token for the platform (Base64, or raw for peers that expect it), a new
 X-Request-ID, the caller's X-Correlation-ID and the routing headers; it never raises on
 HTTP or network errors and never writes a token to a log line.
+
+Parties choose the URLs the hub calls, so every call is limited (docs/security.md):
+- the address is checked when the socket connects, after DNS resolution, so a name that
+  resolves elsewhere later cannot reach a private network: only public addresses, and those
+  the HUB_OUTBOUND_ALLOW setting names, are connected to;
+- one deadline covers the whole call (connect, send, every read), so a receiver trickling
+  bytes cannot hold a web thread or a worker;
+- the answer is read up to OCPI_MAX_ANSWER_BYTES and its JSON nesting is bounded.
 """
 
 import base64
+import contextvars
+import functools
+import ipaddress
 import json
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 
 from hub import status
+from hub.jsonlimits import JSONRefused, parse_json
 from hub.routing import PartyRef, routing_headers
 
 logger = logging.getLogger(__name__)
 
 _clients: dict[int, httpx.Client] = {}
 _clients_lock = threading.Lock()
+
+
+def check_url(url: str) -> str:
+    """`url` if the hub may call it: absolute http(s), a host, a numeric port, no user
+    information and no fragment (a `#` would turn the path the hub appends into a fragment).
+    ValueError saying what is wrong otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        raise ValueError("not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise ValueError("expected an absolute http(s) URL")
+    if "@" in parts.netloc:
+        raise ValueError("user information (user@host) is not allowed")
+    if "#" in url:
+        raise ValueError("a fragment (#) is not allowed")
+    if port == 0:
+        raise ValueError("port 0 is not allowed")
+    return url
+
+
+@functools.cache
+def _networks(allowed: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in allowed)
+
+
+def address_allowed(address: str) -> bool:
+    """Public (globally routable) unicast addresses, and those HUB_OUTBOUND_ALLOW names."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in _networks(tuple(settings.HUB_OUTBOUND_ALLOW))):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+class RefusedAddress(httpcore.ConnectError):
+    """The party's host resolves only to addresses the hub does not call."""
+
+
+# The end (time.monotonic()) of the call running in this thread; every connect, read and write
+# waits at most until then. A context variable, so threads calling `call` each have their own.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ocpi_call_deadline", default=None
+)
+
+
+def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("deadline of the call passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes end at the current call's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        timeout = _remaining(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """Resolves the host itself and connects only to an allowed address, by that address
+    (TLS still verifies the certificate against the host name)."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        timeout = _remaining(timeout, httpcore.ConnectTimeout)
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as error:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in found))
+        allowed = [address for address in addresses if address_allowed(address)]
+        if not allowed:
+            raise RefusedAddress(
+                f"{host} resolves to {', '.join(addresses)}: not a public address and not "
+                "in HUB_OUTBOUND_ALLOW"
+            )
+        error: Exception = RefusedAddress(host)
+        for address in allowed:  # as socket.create_connection does, the first that answers
+            try:
+                stream = super().connect_tcp(
+                    address,
+                    port,
+                    _remaining(timeout, httpcore.ConnectTimeout),
+                    local_address,
+                    socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as failed:
+                error = failed
+            else:
+                return DeadlineStream(stream)
+        raise error
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with the guarded network backend.
+
+    httpx takes no network backend argument, so the pool it built is given one; giving the
+    client a transport also keeps proxies from the environment out of the path.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._pool._network_backend = GuardedBackend()
 
 
 def http_client() -> httpx.Client:
@@ -37,9 +176,9 @@ def http_client() -> httpx.Client:
         with _clients_lock:
             client = _clients.get(pid)
             if client is None:
+                limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
                 client = httpx.Client(
-                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-                    follow_redirects=False,
+                    transport=GuardedTransport(limits=limits), follow_redirects=False
                 )
                 _clients.clear()  # a forked child must not reuse its parent's sockets
                 _clients[pid] = client
@@ -89,7 +228,8 @@ class Reply:
         answer of the party: it is not taken as accepted.
         """
         return (
-            self.http_status is not None
+            not self.error
+            and self.http_status is not None
             and 200 <= self.http_status < 300
             and self.status_code is not None
             and 1000 <= self.status_code < 2000
@@ -130,6 +270,17 @@ class Reply:
             return None
         return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
+    def party_summary(self) -> str:
+        """What a party may be told: no addresses or network errors (`summary` is for logs
+        and the admin)."""
+        if self.timed_out:
+            return "unreachable (no answer in time)"
+        if self.connection_failed:
+            return "unreachable"
+        if self.error:
+            return f"HTTP {self.http_status}: answer refused (too large or too deeply nested)"
+        return self.summary()
+
     def summary(self) -> str:
         if self.error:
             return self.error
@@ -166,30 +317,38 @@ def call(
         content = json.dumps(json_body, separators=(",", ":")).encode()
     if content is not None:
         headers["Content-Type"] = "application/json"
-    read_timeout = timeout or settings.OCPI_REQUEST_TIMEOUT
-    limits = httpx.Timeout(read_timeout, connect=min(settings.OCPI_CONNECT_TIMEOUT, read_timeout))
+    total = timeout or settings.OCPI_REQUEST_TIMEOUT
+    limits = httpx.Timeout(total, connect=min(settings.OCPI_CONNECT_TIMEOUT, total))
     started = time.perf_counter()
     reply = Reply()
+    deadline = _deadline.set(time.monotonic() + total)
     try:
-        response = http_client().request(
+        check_url(url)
+        with http_client().stream(
             method, url, content=content, params=params, headers=headers, timeout=limits
-        )
+        ) as response:
+            reply.http_status = response.status_code
+            reply.headers = dict(response.headers)
+            reply.content = read_capped(response)
     except httpx.TimeoutException as error:
-        reply.error = f"timeout: {type(error).__name__}"
-        reply.timed_out = True
-    except httpx.HTTPError as error:
+        reply.http_status, reply.timed_out = None, True
+        reply.error = f"timeout: {type(error).__name__}: {error}"
+    except AnswerRefused as error:
+        reply.error = f"answer refused: {error}"
+    except (httpx.HTTPError, ValueError) as error:  # ValueError: check_url refused the URL
+        reply.http_status = None
         reply.error = f"connection: {type(error).__name__}: {error}"
-    else:
-        reply.http_status = response.status_code
-        reply.headers = dict(response.headers)
-        reply.content = response.content
-        try:
-            reply.body = response.json()
-        except ValueError:
-            reply.body = None
-        code = reply.body.get("status_code") if isinstance(reply.body, dict) else None
-        if isinstance(code, int) and not isinstance(code, bool):
-            reply.status_code = code
+    finally:
+        _deadline.reset(deadline)
+    try:
+        reply.body = parse_json(reply.content) if reply.content else None
+    except JSONRefused as error:
+        reply.error = f"answer refused: {error}"
+    except ValueError:
+        reply.body = None  # not JSON: callers see no OCPI body
+    code = reply.body.get("status_code") if isinstance(reply.body, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool):
+        reply.status_code = code
     reply.duration_ms = (time.perf_counter() - started) * 1000
     logger.info(
         "%s %s -> %s (%.0f ms) request=%s correlation=%s",
@@ -201,6 +360,25 @@ def call(
         headers["X-Correlation-ID"],
     )
     return reply
+
+
+class AnswerRefused(ValueError):
+    """An answer the hub does not read: larger than OCPI_MAX_ANSWER_BYTES."""
+
+
+def read_capped(response: httpx.Response) -> bytes:
+    """The (decoded) body, at most OCPI_MAX_ANSWER_BYTES; AnswerRefused beyond."""
+    cap = settings.OCPI_MAX_ANSWER_BYTES
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise AnswerRefused(f"answer of {declared} bytes is over the {cap} bytes limit")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise AnswerRefused(f"answer is over the {cap} bytes limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def hub_unreachable_status(reply: Reply) -> int:

@@ -21,19 +21,24 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from agreements.policy import allowed_parties, exchange_condition, no_agreement, withheld
+from hub import metrics, sql
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
+from hub.sql import placeholders, table
 from hub.status import UNKNOWN_RECEIVER
-from parties.models import ConnectionStatus, Party, Role
+from parties.models import ConnectionStatus, Endpoint, InterfaceRole, Party, Platform, Role
 
 logger = logging.getLogger(__name__)
 
-# Broadcast Push audience per sending role (HUB-RULES R1.9.2): OTHER is an eMSP type of role,
+# Broadcast Push audience per sending role (transport_and_format, Message Routing: broadcast
+# is for information meant for everyone the sender deals with): OTHER is an eMSP type of role,
 # a CPO broadcast also reaches NAPs, SCSPs never get broadcasts.
 BROADCAST_ROLES = {
     Role.CPO: (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP),
@@ -68,9 +73,39 @@ _delivered_hooks: dict[str, Callable[[Delivery, "Reply"], None]] = {}
 on_delivered = _hook_registry(_delivered_hooks)
 
 
-def stored_document_as_put(module: str, model, key: Callable[[Message], dict], id_field="id"):
+# the owner's current objects shared with a receiver, as PUTs: (object_id, segments, body)
+_current_objects: dict[str, Callable[[Party, Party], list]] = {}
+current_objects = _hook_registry(_current_objects)
+
+
+def stored_document_as_put(
+    module: str,
+    model,
+    key: Callable[[Message], dict],
+    id_field="id",
+    object_id: Callable | None = None,
+):
     """Register the common full-object provider: the stored copy's JSON document, found by
-    owner and `key(message)` (lookups on `model`), sent as a PUT of the whole object."""
+    owner and `key(message)` (lookups on `model`), sent as a PUT of the whole object.
+
+    For a model that records who it is shared with (`SharedQuerySet`), also register how its
+    current objects are replayed to a receiver (`replay`); `object_id(stored)` is the id of
+    their messages (default: the document's `id_field`).
+    """
+
+    if hasattr(model.objects, "shared_with"):
+
+        @current_objects(module)
+        def current(owner: Party, receiver: Party) -> list[tuple[str, list[str], bytes]]:
+            shared = model.objects.owned_by(*owner.ref).shared_with([receiver]).order_by("pk")
+            return [
+                (
+                    object_id(stored) if object_id else stored.document[id_field],
+                    [stored.document[id_field]],
+                    _json_bytes(stored.document),
+                )
+                for stored in shared
+            ]
 
     @full_object_provider(module)
     def provide(message: Message) -> tuple[list[str], bytes] | None:
@@ -81,61 +116,190 @@ def stored_document_as_put(module: str, model, key: Callable[[Message], dict], i
         )
         if stored is None:
             return None
-        body = json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")).encode()
-        return [stored.document[id_field]], body
+        return [stored.document[id_field]], _json_bytes(stored.document)
 
     return provide
+
+
+def _json_bytes(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def shared_objects(
+    module: str, owner: Party, receiver: Party
+) -> list[tuple[str, list[str], bytes]]:
+    """The owner's current objects of `module` shared with `receiver`, as replayed PUTs
+    (object_id, segments, body); empty for modules that keep no shared copies."""
+    provider = _current_objects.get(module)
+    return provider(owner, receiver) if provider else []
+
+
+def replay(module: str, owner: Party, receiver: Party) -> int:
+    """Queue the owner's current objects of `module` that are shared with `receiver`, as PUTs
+    (a roaming agreement started allowing them); inside a transaction. Returns how many."""
+    targets = _module_audience(module, owner, ids=[receiver.pk]).parties()
+    objects = shared_objects(module, owner, receiver) if targets else []
+    for object_id, segments, body in objects:
+        enqueue(
+            module=module,
+            method="PUT",
+            owner=PartyRef(*owner.ref),
+            object_id=object_id,
+            segments=segments,
+            body=body,
+            sender=owner,
+            receivers=targets,
+        )
+    return len(objects)
 
 
 def hub_party_ref() -> PartyRef:
     return PartyRef(settings.HUB_COUNTRY_CODE, settings.HUB_PARTY_ID)
 
 
-def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party]:
+# ----------------------------------------------------------------------------------------
+# Routing: who receives a push. The rule is written once, as a query on party ids, so that
+# `enqueue` inserts the deliveries straight from it and `receivers` lists the same parties.
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The receivers of one push, as SQL selecting their party ids (`SELECT id ...`)."""
+
+    sql: str
+    params: tuple = ()
+
+    @classmethod
+    def of(cls, parties) -> "Audience":
+        ids = tuple(party.pk for party in parties)
+        if not ids:
+            return NOBODY
+        return cls(f"SELECT id FROM {table(Party)} WHERE id IN ({placeholders(ids)})", ids)
+
+    def parties(self) -> list[Party]:
+        """The receiving parties (with their platforms), in the order of their ids."""
+        found = Party.objects.filter(pk__in=RawSQL(self.sql, self.params))
+        return list(found.select_related("platform"))
+
+
+NOBODY = Audience("SELECT id FROM (SELECT 0 AS id) nobody WHERE 1 = 0")
+
+
+def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
     """The parties a push from `sender` goes to; OCPIError 4001 when `to_ref` is unknown.
 
     No OCPI-to, or OCPI-to naming the hub: every connected party of the receiving roles whose
-    platform advertises the module's RECEIVER interface, never the sender itself. OCPI-to naming
-    a party: that party only, when it is connected and has the interface (else nobody: the
-    object is stored and the party re-syncs by GET All).
+    platform advertises the module's RECEIVER interface and that may exchange the module with
+    the sender (roaming agreements), never the sender itself. OCPI-to naming a party: see
+    `routed_audience`.
     """
     if to_ref is not None and to_ref != hub_party_ref():
-        return routed_receivers(module, sender, to_ref)
-    parties = _module_receivers(module).filter(role__in=BROADCAST_ROLES.get(sender.role, ()))
-    return list(parties.exclude(pk=sender.pk).select_related("platform").distinct())
+        return routed_audience(module, sender, to_ref)
+    if sender.archived_at is not None:
+        return NOBODY
+    return _module_audience(
+        module,
+        sender,
+        roles=BROADCAST_ROLES.get(sender.role, ()),
+        condition=exchange_condition(sender, module, "p.id"),
+    )
 
 
-def routed_receivers(
-    module: str, sender: Party, to_ref: PartyRef, roles: tuple[str, ...] | None = None
-) -> list[Party]:
+def routed_audience(
+    module: str,
+    sender: Party,
+    to_ref: PartyRef,
+    roles: tuple[str, ...] | None = None,
+    started_at: datetime | None = None,
+) -> Audience:
     """The one party a push addressed to `to_ref` goes to (of `roles`); never a broadcast.
 
-    OCPIError 4001 when no such party is registered; an empty list when it is not connected
-    or has no RECEIVER interface for the module (the object is stored, the party pulls it).
+    OCPIError 4001 when no such party is registered, 4000 when no roaming agreement lets the
+    pair exchange the module (`started_at`: the start of the session a Session or CDR is of);
+    nobody when it is not connected or has no RECEIVER interface for the module (the object
+    is stored, the party pulls it).
     """
     known = Party.objects.by_id(to_ref.country_code, to_ref.party_id)
     if roles is not None:
         known = known.filter(role__in=roles)
-    if not known.exists():
+    known = list(known)
+    if not known:
         raise OCPIError(UNKNOWN_RECEIVER, f"Unknown receiver {to_ref}")
-    parties = _module_receivers(module).filter(pk__in=known.values("pk")).exclude(pk=sender.pk)
-    return list(parties.select_related("platform").distinct())
+    known = [party for party in known if party.pk != sender.pk]
+    if not known:
+        return NOBODY
+    allowed = allowed_parties(sender, module, known, started_at=started_at)
+    if not allowed:
+        raise no_agreement(sender, known[0], module)
+    parties = _module_audience(module, sender, ids=[party.pk for party in allowed]).parties()
+    # One party per platform: a platform hosting the id in two roles (EMSP and NSP, say) gets
+    # the push once, for the first of `roles` it hosts.
+    preference = {role: index for index, role in enumerate(roles or ())}
+    chosen: dict[int, Party] = {}
+    for party in sorted(parties, key=lambda party: preference.get(party.role, len(preference))):
+        chosen.setdefault(party.platform_id, party)
+    return Audience.of(chosen.values())
 
 
-def _module_receivers(module: str):
-    """Parties that can receive the module's pushes now.
+def receivers(module: str, sender: Party, to_ref: PartyRef | None) -> list[Party]:
+    """The parties of `audience`, as Party instances."""
+    return audience(module, sender, to_ref).parties()
+
+
+def routed_receivers(
+    module: str,
+    sender: Party,
+    to_ref: PartyRef,
+    roles: tuple[str, ...] | None = None,
+    started_at: datetime | None = None,
+) -> list[Party]:
+    """The parties of `routed_audience`, as Party instances."""
+    return routed_audience(module, sender, to_ref, roles, started_at).parties()
+
+
+def _module_audience(
+    module: str,
+    sender: Party,
+    *,
+    roles: tuple[str, ...] | None = None,
+    ids: list[int] | None = None,
+    condition: tuple[str, list] | None = None,
+) -> Audience:
+    """Parties that can receive the module's pushes now (of `roles`, among `ids`, meeting
+    the SQL `condition` on `p`), never the sender: not archived, and their platform is
+    connected and advertises the module's RECEIVER interface.
 
     Billing data (modules whose policy parks) also waits for an OFFLINE party (retried until it
     is back) and a SUSPENDED one (parked until it is reinstated): it is never left to a pull
     the party may never make.
     """
+    if (roles is not None and not roles) or (ids is not None and not ids):
+        return NOBODY
     statuses = [ConnectionStatus.CONNECTED]
     if retry_policy(module).park:
         statuses += [ConnectionStatus.OFFLINE, ConnectionStatus.SUSPENDED]
-    return Party.objects.filter(
-        platform__status__in=statuses,
-        platform__endpoints__identifier=module,
-        platform__endpoints__role="RECEIVER",
+    where = [
+        "p.id <> %s",
+        "p.archived_at IS NULL",
+        f"platform.status IN ({placeholders(statuses)})",
+        f"EXISTS (SELECT 1 FROM {table(Endpoint)} e WHERE e.platform_id = platform.id"
+        " AND e.identifier = %s AND e.role = %s)",
+    ]
+    params = [sender.pk, *statuses, module, InterfaceRole.RECEIVER]
+    if roles is not None:
+        where.append(f"p.role IN ({placeholders(roles)})")
+        params += roles
+    if ids is not None:
+        where.append(f"p.id IN ({placeholders(ids)})")
+        params += ids
+    if condition is not None:
+        where.append(condition[0])
+        params += condition[1]
+    return Audience(
+        f"SELECT p.id FROM {table(Party)} p"
+        f" JOIN {table(Platform)} platform ON platform.id = p.platform_id"
+        f" WHERE {' AND '.join(where)}",
+        tuple(str(param) if isinstance(param, str) else param for param in params),
     )
 
 
@@ -148,16 +312,17 @@ def enqueue(
     segments: list[str],
     body: bytes,
     sender: Party,
-    receivers: list[Party],
+    receivers: "list[Party] | Audience",
     correlation_id: str = "",
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
-    Only inserts: older versions still waiting for a receiver are superseded when that
-    receiver's next batch is claimed (`claim`), so the request path never waits on rows a
-    worker holds (nor deadlocks with it).
+    Two statements whatever the number of receivers: the Message, then its Deliveries,
+    inserted straight from the receivers query. Only inserts: older versions still waiting
+    for a receiver are superseded when that receiver's next batch is claimed (`claim`), so the
+    request path never waits on rows a worker holds (nor deadlocks with it).
     """
-    message = Message.objects.create(
+    message = Message(
         module=module,
         method=method,
         owner_country_code=owner.country_code,
@@ -168,21 +333,18 @@ def enqueue(
         sender=sender,
         correlation_id=correlation_id[:100],
     )
-    if not receivers:
+    sql.insert(message)
+    transaction.on_commit(lambda: metrics.count_push(module))
+    audience = receivers if isinstance(receivers, Audience) else Audience.of(receivers)
+    if audience is NOBODY:
         return message
     now = timezone.now()
-    Delivery.objects.bulk_create(
-        Delivery(
-            message=message,
-            receiver=party,
-            object_key=message.object_key,
-            next_attempt_at=now,
-            retry_since=now,
-        )
-        for party in receivers
+    prototype = Delivery(
+        message=message, object_key=message.object_key, next_attempt_at=now, retry_since=now
     )
-    receiver_ids = [party.pk for party in receivers]
-    transaction.on_commit(lambda: wake(receiver_ids))
+    receiver_ids = sql.insert_per_row(prototype, "receiver_id", audience.sql, audience.params)
+    if receiver_ids:
+        transaction.on_commit(lambda: wake(receiver_ids))
     return message
 
 
@@ -201,11 +363,16 @@ def wake(receiver_ids) -> None:
     """Make sure a worker drains each receiver soon (after the deliveries are committed)."""
     from hub.tasks import deliver_to_receiver
 
-    for receiver_id in receiver_ids:
+    receiver_ids = list(receiver_ids)
+    try:
+        unflagged = _wake_flags().set_pending(receiver_ids)
+    except Exception:  # the broker is down: the sweeper finds the deliveries later
+        logger.exception("Could not wake receivers %s; the sweeper will", receiver_ids)
+        return
+    for receiver_id in unflagged:
         try:
-            if _wake_flags().set_pending(receiver_id):
-                deliver_to_receiver.delay(receiver_id)
-        except Exception:  # the broker is down: the sweeper finds the delivery later
+            deliver_to_receiver.delay(receiver_id)
+        except Exception:  # likewise
             logger.exception("Could not wake receiver %s; the sweeper will", receiver_id)
 
 
@@ -218,27 +385,40 @@ def woken(receiver_id: int) -> None:
 
 
 class _RedisWakeFlags:
+    # SET NX EX of every key in one command; the 1-based positions of the keys it set.
+    SET_PENDING = """
+    local fresh = {}
+    for index, key in ipairs(KEYS) do
+        if redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) then fresh[#fresh + 1] = index end
+    end
+    return fresh
+    """
+
     def __init__(self, url: str):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.set_pending_script = self.client.register_script(self.SET_PENDING)
 
     @staticmethod
     def key(receiver_id: int) -> str:
         # Hubs sharing a Redis database (e.g. test runs) do not share receiver ids.
         return f"ocpi-hub:{settings.DATABASES['default']['NAME']}:wake:{receiver_id}"
 
-    def set_pending(self, receiver_id: int) -> bool:
+    def set_pending(self, receiver_ids: list[int]) -> list[int]:
+        """Flag the receivers (one command); returns those that had no flag yet."""
         ttl = max(1, round(settings.DELIVERY_WAKE_TTL))
-        return bool(self.client.set(self.key(receiver_id), 1, nx=True, ex=ttl))
+        keys = [self.key(receiver_id) for receiver_id in receiver_ids]
+        fresh = self.set_pending_script(keys=keys, args=[ttl])
+        return [receiver_ids[index - 1] for index in fresh]
 
     def clear(self, receiver_id: int) -> None:
         self.client.delete(self.key(receiver_id))
 
 
 class _NoWakeFlags:
-    def set_pending(self, receiver_id: int) -> bool:
-        return True
+    def set_pending(self, receiver_ids) -> list[int]:
+        return list(receiver_ids)
 
     def clear(self, receiver_id: int) -> None:
         pass
@@ -317,7 +497,10 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple["Lease", list[Del
         )
         if not due:
             return lease, []
-        batch = _latest_per_object(due)
+        batch = withheld(_latest_per_object(due), Now())  # agreements suspended since enqueue
+        if not batch:  # all withheld: more may be due behind them
+            transaction.on_commit(lambda: wake([receiver_id]))
+            return lease, []
         batch_pks = [d.pk for d in batch]
         # Older versions of these objects (in this batch or waiting for their retry time)
         # are replaced by the latest.
@@ -659,6 +842,7 @@ def record(outcomes: list[Outcome], lease: Lease) -> None:
                 changes.update(status=status, finished_at=Now())
             Delivery.objects.filter(pk__in=pks, claim=lease.token).update(**changes)
     lease.held -= len(outcomes)
+    metrics.count_outcomes(outcomes)
 
 
 def due_receivers() -> list[int]:

@@ -1,7 +1,9 @@
 """Read settings from the environment; a bad value stops start-up naming the variable."""
 
+import ipaddress
 import os
 import re
+import secrets
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -10,6 +12,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -81,3 +90,30 @@ def env_cistring(name: str, default: str, length: int) -> str:
     if not re.fullmatch(rf"[A-Za-z0-9]{{{length}}}", raw):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected {length} letters or digits")
     return raw.upper()
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated IP addresses or networks (`10.0.0.0/8`)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is no IP address or network") from None
+    return networks
+
+
+def embedded_secret_key(var_dir) -> str:
+    """A random key kept in `var_dir`, made on first start (the embedded default only)."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        draft = var_dir / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: the first process to start sets the key for all
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

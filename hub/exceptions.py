@@ -1,7 +1,10 @@
 """OCPI errors and the DRF exception handler that puts every error in the envelope."""
 
 import logging
+import math
 
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -62,6 +65,8 @@ def ocpi_exception_handler(exc, context):
         return _error(
             200, status.INVALID_OR_MISSING_PARAMETERS, "; ".join(flatten_errors(exc.detail))
         )
+    if isinstance(exc, RequestDataTooBig):  # request.body read past DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, status.CLIENT_ERROR, "Request body too large")
     if isinstance(exc, drf.ParseError):
         return _error(400, status.CLIENT_ERROR, f"Request body is not valid JSON: {exc.detail}")
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
@@ -74,8 +79,20 @@ def ocpi_exception_handler(exc, context):
         return _error(404, status.CLIENT_ERROR, str(exc.detail))
     if isinstance(exc, drf.PermissionDenied):
         return _error(403, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, drf.Throttled):
+        retry_after = max(1, math.ceil(exc.wait or 1))
+        response = _error(
+            429,
+            status.CLIENT_ERROR,
+            f"Too many requests: rate limit reached, retry after {retry_after} s",
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, drf.APIException):
         return _error(exc.status_code, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, IntegrityError):  # concurrent writes that retry_on_conflict did not settle
+        logger.warning("Conflicting concurrent write: %s", exc)
+        return _error(409, status.CLIENT_ERROR, "A concurrent request changed this object: retry")
     request_id = getattr(getattr(request, "_request", request), "ocpi_request_id", "-")
     logger.exception("Unexpected error handling request %s", request_id)
     return _error(500, status.SERVER_ERROR, f"Internal hub error (request {request_id})")

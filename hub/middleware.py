@@ -1,16 +1,59 @@
-"""Request-wide OCPI concerns: unique message ids and tolerant path normalisation."""
+"""Request-wide OCPI concerns: unique message ids, tolerant path normalisation, the body
+limit, and one log context and one metrics count per request."""
 
 import logging
 import re
+import time
 import uuid
+from functools import cache
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
-from hub import status
+from hub import logs, metrics, status
+from hub.endpoints import VERSION_PREFIX
 from hub.responses import envelope
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("hub.requests")
 REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+@cache
+def interfaces() -> dict[str, tuple[str, str]]:
+    """The hub's interfaces by path prefix under /ocpi/2.2.1/: (module, role)."""
+    from hub.urls import OCPI_ENDPOINTS
+
+    return {endpoint.prefix: (endpoint.identifier, endpoint.role) for endpoint in OCPI_ENDPOINTS}
+
+
+def interface_of(path: str) -> tuple[str, str]:
+    """(module, role) of an OCPI path: `/ocpi/2.2.1/receiver/locations/NL/...`."""
+    if not path.startswith("/" + VERSION_PREFIX):
+        return ("versions", "-")
+    parts = path[len(VERSION_PREFIX) + 1 :].split("/", 2)
+    known = interfaces()
+    return known.get("/".join(parts[:2])) or known.get(parts[0]) or ("versions", "-")
+
+
+def ocpi_status_of(response) -> str:
+    """The OCPI status_code the hub answered (or relayed), without parsing the body again."""
+    code = getattr(response, "ocpi_status_code", None)
+    if code is None:
+        data = getattr(response, "data", None)
+        code = data.get("status_code") if isinstance(data, dict) else None
+    return str(code) if code is not None else "none"
+
+
+def too_large(request, always: bool = False) -> JsonResponse | None:
+    """HTTP 413 for a body over OCPI_MAX_BODY_BYTES, refused before a byte of it is read."""
+    limit = settings.OCPI_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if always or (length.isdigit() and int(length) > limit):
+        message = f"Request body is over the {limit} bytes limit"
+        return JsonResponse(envelope(None, status.CLIENT_ERROR, message), status=413)
+    return None
 
 
 def ocpi_request_middleware(get_response):
@@ -25,18 +68,58 @@ def ocpi_request_middleware(get_response):
         request.ocpi_correlation_id = (
             request.headers.get("X-Correlation-ID") or request.ocpi_request_id
         )
-        if request.path_info.startswith("/ocpi/"):
+        ocpi = request.path_info.startswith("/ocpi/")
+        if ocpi:
             path = REPEATED_SLASHES.sub("/", request.path_info)
             request.path_info = path.rstrip("/") if len(path) > 1 else path
+        module, role = interface_of(request.path_info) if ocpi else ("-", "-")
+        from_party = request.headers.get("OCPI-from-party-id")
+        logs.start(
+            request_id=request.ocpi_request_id,
+            correlation_id=request.ocpi_correlation_id,
+            module=module if ocpi else None,
+            party=f"{request.headers.get('OCPI-from-country-code')}*{from_party}"
+            if from_party
+            else None,
+        )
+        started = time.perf_counter()
         try:
-            response = get_response(request)
+            response = too_large(request) or get_response(request)
+        except RequestDataTooBig:
+            response = too_large(request, always=True)
         except Exception:  # views answer their own errors; this is the last resort
             logger.exception("Unhandled error in request %s", request.ocpi_request_id)
             response = JsonResponse(
                 envelope(None, status.SERVER_ERROR, "Internal hub error"), status=500
             )
+            response.ocpi_status_code = status.SERVER_ERROR
         response["X-Request-ID"] = request.ocpi_request_id
         response["X-Correlation-ID"] = request.ocpi_correlation_id
+        if ocpi:
+            outcome = ocpi_status_of(response)
+            metrics.REQUESTS.labels(
+                module, role, request.method, outcome, response.status_code
+            ).inc()
+            # One line per request: at INFO when it did not succeed, at DEBUG when it did (a
+            # line per accepted push costs more than the rest of this middleware together).
+            level = (
+                logging.DEBUG if outcome == "1000" and response.status_code < 400 else logging.INFO
+            )
+            if access_logger.isEnabledFor(level):
+                logs.bind(outcome=outcome)
+                kwargs = getattr(request.resolver_match, "kwargs", None) or {}
+                if logs.current().get("party") is None and "party_id" in kwargs:
+                    logs.bind(party=f"{kwargs['country_code']}*{kwargs['party_id']}".upper())
+                access_logger.log(
+                    level,
+                    "%s %s -> HTTP %s OCPI %s (%.0f ms)",
+                    request.method,
+                    request.path_info,
+                    response.status_code,
+                    outcome,
+                    (time.perf_counter() - started) * 1000,
+                )
+        logs.clear()
         return response
 
     return middleware

@@ -1,6 +1,28 @@
 """The outbox: every accepted push (Message), one Delivery per receiving party, every attempt."""
 
-from django.db import models
+import functools
+
+from django.db import IntegrityError, models
+
+
+def retry_on_conflict(action):
+    """Run a write action once more when a concurrent request created the same object first.
+
+    Two first PUTs of one object both find no row to lock, and the second insert violates the
+    unique key: the action's own transaction (a savepoint when nested) is rolled back, and the
+    second run finds the row and updates it, as if the requests had come one after the other.
+    The action must do its writes inside its own `transaction.atomic()`: no extra savepoint
+    is wrapped around it (two more statements on every push).
+    """
+
+    @functools.wraps(action)
+    def run(*args, **kwargs):
+        try:
+            return action(*args, **kwargs)
+        except IntegrityError:
+            return action(*args, **kwargs)
+
+    return run
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -9,6 +31,26 @@ class OwnedQuerySet(models.QuerySet):
     def owned_by(self, country_code: str, party_id: str):
         """Objects of one party (CiString country_code/party_id)."""
         return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+
+class SharedQuerySet(OwnedQuerySet):
+    """Client-owned objects broadcast to everyone or pushed directly to some parties
+    (`broadcast` and `recipients` fields)."""
+
+    def shared_with(self, parties) -> "SharedQuerySet":
+        """Objects broadcast, or pushed directly to one of these parties."""
+        through = self.model.recipients.through
+        direct = through.objects.filter(party__in=parties).values(
+            f"{self.model._meta.model_name}_id"
+        )
+        return self.filter(models.Q(broadcast=True) | models.Q(pk__in=direct))
+
+    def readable_by(self, parties, module: str) -> "SharedQuerySet":
+        """What these parties may pull through GET All: shared with them, and of owners a
+        roaming agreement (or the open policy) lets them exchange `module` with."""
+        from agreements.policy import readable_owners
+
+        return self.shared_with(parties).filter(readable_owners(parties, module))
 
 
 class Message(models.Model):
@@ -64,10 +106,11 @@ class Delivery(models.Model):
         SUPERSEDED = "SUPERSEDED"  # a newer version of the object replaced it before sending
         FAILED = "FAILED"  # retries exhausted (state objects: the receiver re-syncs by GET All)
         PARKED = "PARKED"  # retries exhausted for billing data: kept for an admin to re-deliver
+        WITHHELD = "WITHHELD"  # the pair's roaming agreement no longer allows it: not sent
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     receiver = models.ForeignKey(
-        "parties.Party", on_delete=models.CASCADE, related_name="deliveries"
+        "parties.Party", on_delete=models.PROTECT, related_name="deliveries"
     )
     object_key = models.CharField(max_length=120)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -89,6 +132,7 @@ class Delivery(models.Model):
 
     class Meta:
         verbose_name_plural = "deliveries"
+        permissions = [("deliver_again", "Can deliver pushes again")]
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),

@@ -14,18 +14,19 @@ from hub.exceptions import invalid
 from hub.responses import ocpi_response
 from hub.types import parse_datetime
 
+# Offsets, limits and primary keys beyond this do not fit the database's 64-bit integers.
+PARAM_MAX = 2**62
+
 
 def _int_param(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid(f"{name}: expected a non-negative integer, got {raw!r}") from None
-    if value < 0:
-        raise invalid(f"{name}: expected a non-negative integer, got {raw!r}")
-    return value
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > PARAM_MAX:
+        raise invalid(
+            f"{name}: expected a non-negative integer up to {PARAM_MAX}, got {raw[:30]!r}"
+        )
+    return int(raw)
 
 
 def _date_param(params, name: str):

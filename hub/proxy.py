@@ -1,13 +1,15 @@
 """Request/response traffic: forward one request to the receiving party and relay its answer.
 
 Used for GET of one object, real-time authorization, commands and charging preferences:
-these are never queued (HUB-RULES R1.14.2), they fail fast with 4xxx so the caller can fall
+these are never queued (transport_and_format, Offline behaviour: OCPI messages SHOULD
+NOT be queued), they fail fast with 4xxx so the caller can fall
 back: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 anything else.
 """
 
 from django.http import HttpResponse
 
-from hub import status
+from agreements.policy import require_exchange
+from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError
 from hub.routing import PartyRef, routing_headers
@@ -38,8 +40,13 @@ def forward(
     params: dict | None = None,
     body: bytes | None = None,
     timeout: float | None = None,
+    kind: str | None = None,
 ) -> HttpResponse:
-    """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged."""
+    """Send the request to `receiver`'s `module` `interface` and relay the answer unchanged;
+    4000 when no roaming agreement lets the pair exchange the module.
+
+    `kind` names it in the forwarding metrics (default: module and method, `tokens_get`)."""
+    require_exchange(sender, receiver, module)
     platform = receiver.platform
     if not platform.is_connected:
         raise OCPIError(
@@ -59,21 +66,35 @@ def forward(
         to=PartyRef(*receiver.ref),
         sender=PartyRef(*sender.ref),
     )
+    metrics.observe_forward(kind or f"{module}_{method.lower()}", reply)
     return relay(reply, receiver, sender)
 
 
-def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
-    """The receiver's answer as the requester's response (TO = requester, FROM = receiver)."""
+def check_answer(reply: Reply, receiver: Party, *, envelope_required: bool = True) -> None:
+    """Raise the 4xxx the requester gets for an answer the hub does not pass on: none, one it
+    refused to read, a redirect (a `Location` would send the requester anywhere), or one
+    without the OCPI envelope (`envelope_required=False`: an empty body is accepted)."""
     if reply.http_status is None:
-        raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver}: {reply.error}")
-    if reply.body is None and reply.content:
+        raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver} is unreachable")
+    if reply.error:
+        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver}: {reply.party_summary()}")
+    if not (200 <= reply.http_status < 300 or 400 <= reply.http_status < 600):
+        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} answered HTTP {reply.http_status}")
+    has_envelope = isinstance(reply.body, dict) and isinstance(reply.body.get("status_code"), int)
+    if not has_envelope and (envelope_required or reply.content):
         raise OCPIError(
             status.HUB_ERROR,
             f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",
         )
+
+
+def relay(reply: Reply, receiver: Party, sender: Party) -> HttpResponse:
+    """The receiver's answer as the requester's response (TO = requester, FROM = receiver)."""
+    check_answer(reply, receiver)
     response = HttpResponse(
         reply.content, status=reply.http_status, content_type="application/json"
     )
+    response.ocpi_status_code = reply.status_code  # counted by the request metrics
     for name, value in routing_headers(PartyRef(*sender.ref), PartyRef(*receiver.ref)).items():
         response[name] = value
     for name in ("Link", "X-Total-Count", "X-Limit", "Location"):

@@ -131,7 +131,7 @@ def push(operation_id: str, summary: str, serializer_class, partial=False, param
 
 class OCPIAutoSchema(AutoSchema):
     """Tags by OCPI module, request-id headers everywhere, routing headers on functional
-    modules (configuration modules have none: HUB-RULES §3.8)."""
+    modules (configuration modules, such as credentials and hubclientinfo, are not routed)."""
 
     def get_tags(self) -> list[str]:
         segments = self.path.strip("/").split("/")  # ocpi/2.2.1/<role>/<module>/...

@@ -1,17 +1,21 @@
 """Settings for the hub, read from the environment (see README: Production)."""
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from hub.env import (
+    embedded_secret_key,
     env_bool,
+    env_choice,
     env_cistring,
     env_database,
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_url,
 )
@@ -21,7 +25,10 @@ VAR_DIR = Path(env_str("HUB_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # embedded database, broker and static files
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-set-SECRET_KEY-in-production")
+# Without SECRET_KEY the embedded default keeps a random key in VAR_DIR; otherwise the public
+# default below is used, and only with DEBUG: the hub refuses to start on it (hub.apps).
+DEFAULT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # The hub's own OCPI identity (role HUB) and the public URL parties use to reach it.
@@ -48,9 +55,11 @@ INSTALLED_APPS = [
     "sessions.apps.ChargingSessionsConfig",
     "cdrs",
     "commands",
+    "agreements",
 ]
 
 MIDDLEWARE = [
+    "hub.health.health_middleware",  # first: probes need no Host check, session or token
     "hub.middleware.ocpi_request_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and API-docs assets, no web server
@@ -116,10 +125,11 @@ WHITENOISE_USE_FINDERS = True  # serve assets even before collectstatic has run
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["hub.authentication.CredentialsTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["hub.authentication.IsRegisteredPlatform"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hub.parsers.OCPIJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["hub.responses.OCPIRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "hub.responses.JSONOnlyNegotiation",
     "EXCEPTION_HANDLER": "hub.exceptions.ocpi_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["hub.throttling.PlatformRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "hub.schema.OCPIAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -171,11 +181,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Limits on what parties send (docs/security.md): a larger body is refused with HTTP 413, a
+# deeper nesting with 2001. No OCPI object nests more than about ten levels.
+OCPI_MAX_BODY_BYTES = env_int("OCPI_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+OCPI_MAX_JSON_DEPTH = env_int("OCPI_MAX_JSON_DEPTH", 32, minimum=8)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OCPI_MAX_BODY_BYTES
 # Pagination: the most objects one page of a list GET returns (X-Limit).
 OCPI_PAGE_MAX_LIMIT = env_int("OCPI_PAGE_MAX_LIMIT", 100, minimum=1)
+# Rate limits (hub.throttling), in requests per second per platform, sustained, with bursts
+# of up to HUB_RATE_LIMIT_BURST seconds' worth. Real-time authorization and commands count in
+# a bucket of their own. An admin can set a platform's own limits. Token A: per token.
+HUB_RATE_LIMIT = env_float("HUB_RATE_LIMIT", 500.0)
+HUB_RATE_LIMIT_REALTIME = env_float("HUB_RATE_LIMIT_REALTIME", 1000.0)
+HUB_RATE_LIMIT_TOKEN_A = env_float("HUB_RATE_LIMIT_TOKEN_A", 5.0)
+HUB_RATE_LIMIT_BURST = env_float("HUB_RATE_LIMIT_BURST", 2.0)
 # Outbound calls to parties.
 OCPI_CONNECT_TIMEOUT = env_float("OCPI_CONNECT_TIMEOUT", 3.0)
+# The deadline of a whole call (connect, send, every read), unless the caller gives a shorter one.
 OCPI_REQUEST_TIMEOUT = env_float("OCPI_REQUEST_TIMEOUT", 10.0)
+# The largest answer the hub reads from a party (a page of 100 Locations is well under 1 MB).
+OCPI_MAX_ANSWER_BYTES = env_int("OCPI_MAX_ANSWER_BYTES", 4 * 1024 * 1024, minimum=1024)
 # Real-time authorization (tokens): a driver waits at the charger, and the CPO needs the 4002
 # in time to fall back to its whitelist (ALLOWED_OFFLINE).
 OCPI_AUTHORIZE_TIMEOUT = env_float("OCPI_AUTHORIZE_TIMEOUT", 3.0)
@@ -193,6 +218,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The embedded default (`make run` without DATABASE_URL and CELERY_BROKER_URL) runs on one
+# machine with its test peers.
+EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and (
+    CELERY_BROKER_URL.startswith("filesystem://")
+)
+# Networks the hub may call besides public addresses (CIDR, comma-separated). Parties choose
+# the URLs the hub calls, so private, loopback and link-local (cloud metadata) addresses are
+# refused unless named here; loopback is allowed by default only with DEBUG or embedded.
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+HUB_OUTBOUND_ALLOW = env_networks(
+    "HUB_OUTBOUND_ALLOW", LOOPBACK_NETWORKS if DEBUG or EMBEDDED else []
+)
+if not SECRET_KEY:
+    SECRET_KEY = embedded_secret_key(VAR_DIR) if EMBEDDED else DEFAULT_SECRET_KEY
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -253,6 +292,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Retention (hub.retention): attempts and finished messages (with their deliveries) older than
+# these many days are deleted by a periodic task, at most BATCH_SIZE x MAX_BATCHES rows of
+# each per run. CDRs are never deleted; a message still pending or PARKED is kept.
+HUB_RETENTION_ATTEMPT_DAYS = env_int("HUB_RETENTION_ATTEMPT_DAYS", 30, minimum=1)
+HUB_RETENTION_MESSAGE_DAYS = env_int("HUB_RETENTION_MESSAGE_DAYS", 90, minimum=1)
+HUB_RETENTION_BATCH_SIZE = env_int("HUB_RETENTION_BATCH_SIZE", 1000, minimum=1)
+HUB_RETENTION_MAX_BATCHES = env_int("HUB_RETENTION_MAX_BATCHES", 50, minimum=1)
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "hub.tasks.apply_retention",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+
 # Commands and charging profiles (docs/commands.md).
 # Forward timeout: short, so the eMSP gets a 4002 before its own client gives up.
 OCPI_COMMAND_TIMEOUT = env_float("OCPI_COMMAND_TIMEOUT", 10.0)
@@ -266,14 +318,36 @@ CELERY_BEAT_SCHEDULE["purge-expired-commands"] = {
     "schedule": 3600.0,
 }
 
+# Metrics (docs/operations.md). Every web and worker process of a host counts into files in
+# this directory (the client library's multiprocess mode, which reads the variable itself);
+# empty it before the processes start. /metrics answers a scraper presenting
+# HUB_METRICS_TOKEN as a bearer token, or calling from HUB_METRICS_ALLOWED_IPS (addresses or
+# networks).
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+HUB_METRICS_TOKEN = env_str("HUB_METRICS_TOKEN", "")
+HUB_METRICS_ALLOWED_NETWORKS = env_networks("HUB_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+# LOG_FORMAT=json: one JSON object per line (request id, correlation id, platform, party,
+# module, outcome); "plain" for people. Workers log the same way (Celery leaves the root
+# logger alone). Token values are masked in both.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "hub.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "hub.logs.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Credentials registration: modules a platform must advertise, else 3003 (the hub as receiver)
 # or no POST (the hub as sender). Entries are `module` (every platform) or `ROLE:module`
@@ -287,4 +361,15 @@ HUB_STILL_ALIVE_SILENCE = env_int("HUB_STILL_ALIVE_SILENCE", 300, minimum=0)
 CELERY_BEAT_SCHEDULE["still-alive"] = {
     "task": "parties.tasks.check_still_alive",
     "schedule": float(HUB_STILL_ALIVE_INTERVAL),
+}
+
+# Roaming agreements (docs/agreements.md): "open" lets every pair exchange every module unless
+# their agreement says otherwise; "agreements" lets nothing flow without an ACTIVE agreement.
+HUB_ROAMING_POLICY = env_choice("HUB_ROAMING_POLICY", "open", ("open", "agreements"))
+# Agreements whose validity begins or ends: within this many seconds their receivers get the
+# current Locations, Tariffs and Tokens, and both sides their new ClientInfo.
+HUB_AGREEMENT_CHECK_INTERVAL = env_int("HUB_AGREEMENT_CHECK_INTERVAL", 60, minimum=1)
+CELERY_BEAT_SCHEDULE["agreement-validity"] = {
+    "task": "agreements.tasks.check_agreement_validity",
+    "schedule": float(HUB_AGREEMENT_CHECK_INTERVAL),
 }

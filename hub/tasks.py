@@ -1,8 +1,9 @@
 """Delivery tasks. They take ids, claim their work in the database and are safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
-from hub import delivery
+from hub import delivery, retention
 from hub.models import Delivery
 
 
@@ -33,3 +34,13 @@ def sweep_deliveries() -> int:
     receiver_ids = delivery.due_receivers()
     delivery.wake(receiver_ids)
     return len(receiver_ids)
+
+
+@shared_task(ignore_result=True)
+def apply_retention() -> dict:
+    """Periodic: delete old attempts and old finished messages, a bounded amount per run."""
+    batch, batches = settings.HUB_RETENTION_BATCH_SIZE, settings.HUB_RETENTION_MAX_BATCHES
+    return {
+        "attempts": retention.purge_old_attempts(batch, batches),
+        "messages": retention.purge_old_messages(batch, batches),
+    }

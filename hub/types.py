@@ -1,12 +1,15 @@
 """OCPI primitive types (types.asciidoc): DateTime and CiString."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 # Spec: UTC only, `Z` optional, fractional seconds allowed; "+00:00 is not the same as UTC".
 # Up to 9 fractional digits are accepted from peers (Python and Java write 6), although
 # string(25) only leaves room for 4.
-DATETIME_PATTERN = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?")
+# ASCII digits only: `\d` would also match other scripts' digits, which int() accepts.
+DATETIME_PATTERN = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?", re.ASCII
+)
 PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
@@ -29,6 +32,18 @@ def format_datetime(moment: datetime) -> str:
     if moment.microsecond:
         text += f".{moment.microsecond // 1000:03d}"
     return text + "Z"
+
+
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def later(moment: datetime, seconds: float) -> datetime:
+    """`moment` plus `seconds`, at most the last moment of year 9999: a peer's far-future date
+    or huge timeout extends a deadline as far as it goes instead of overflowing."""
+    try:
+        return moment + timedelta(seconds=seconds)
+    except OverflowError:
+        return LATEST if seconds > 0 else datetime.min.replace(tzinfo=UTC)
 
 
 def now() -> str:

@@ -73,6 +73,10 @@ class FunctionalView(OCPIView):
         refs = {party.ref for party in request.user.party_list()}
         return PartyRef(*refs.pop()) if len(refs) == 1 else None
 
+    def requesting_parties(self) -> list[Party]:
+        """The OCPI-from party, or without it every party of the calling platform."""
+        return [self.sender_party()] if self.from_ref is not None else self.platform.party_list()
+
     def sender_party(self, owner: PartyRef | None = None) -> Party:
         """The party this request speaks for.
 
@@ -117,6 +121,8 @@ def not_found_view(request, exception=None):
     from hub import status
     from hub.responses import envelope
 
-    return JsonResponse(
+    response = JsonResponse(
         envelope(None, status.CLIENT_ERROR, f"No such endpoint: {request.path}"), status=404
     )
+    response.ocpi_status_code = status.CLIENT_ERROR  # counted by the request metrics
+    return response

@@ -1,14 +1,16 @@
 """Use cases of the locations module; each owns its transaction."""
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from hub import delivery, status
+from hub import delivery, sql, status
 from hub.exceptions import OCPIError, invalid, not_found
+from hub.models import retry_on_conflict
 from hub.routing import PartyRef
+from hub.sharing import is_broadcast, share
 from hub.types import parse_datetime
 from locations.models import Location
 from locations.serializers import ID_FIELDS, validate_object
-from parties.models import Party
+from parties.models import Party, joined_rows, table
 
 MODULE = "locations"
 KINDS = {1: "Location", 2: "EVSE", 3: "Connector"}
@@ -33,6 +35,7 @@ def resolve(document: dict, segments: list[str]) -> dict | None:
     return found
 
 
+@retry_on_conflict
 def push_location(
     *,
     owner: Party,
@@ -49,19 +52,17 @@ def push_location(
     kind = KINDS[depth]
     if not isinstance(data, dict):
         raise invalid(f"body: expected a JSON object ({kind})")
-    targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
+    targets = delivery.audience(MODULE, owner, to_ref)  # 4001 before anything is stored
     _check_ids(owner, segments, data, method)
     if method == "PUT":
         validate_object(depth, data)
 
     with transaction.atomic():
-        location = (
-            Location.objects.owned_by(*owner.ref)
-            .select_for_update()
-            .filter(location_id=segments[0].upper())
-            .first()
-        )
-        created = _apply(location, owner, segments, method, data)
+        location = _locked(owner, segments[0])
+        # A broadcast shares the Location with everyone: written with the rest of it.
+        broadcast = is_broadcast(to_ref)
+        location, created = _apply(location, owner, segments, method, data, broadcast)
+        share(location, to_ref)
         delivery.enqueue(
             module=MODULE,
             method=method,
@@ -74,6 +75,19 @@ def push_location(
             correlation_id=correlation_id,
         )
     return created
+
+
+def _locked(owner: Party, location_id: str) -> Location | None:
+    """The owner's stored Location, its row locked until the transaction ends."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = joined_rows(
+        Location.objects.db,
+        (Location,),
+        f"FROM {table(Location)} t0"
+        f" WHERE t0.country_code = %s AND t0.party_id = %s AND t0.location_id = %s{lock}",
+        [owner.country_code, owner.party_id, location_id.upper()],
+    )
+    return rows[0][0] if rows else None
 
 
 def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> None:
@@ -91,7 +105,7 @@ def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> No
         raise invalid("last_updated: required in every PATCH")
 
 
-def _apply(location, owner, segments, method, data) -> bool:
+def _apply(location, owner, segments, method, data, broadcast) -> tuple[Location, bool]:
     depth = len(segments)
     kind = KINDS[depth]
     if location is None:
@@ -108,8 +122,8 @@ def _apply(location, owner, segments, method, data) -> bool:
             party_id=owner.party_id,
             location_id=segments[0].upper(),
         )
-        _save(location, data)
-        return True
+        _save(location, data, broadcast)
+        return location, True
 
     document = location.document
     parent = resolve(document, segments[:-1])
@@ -130,8 +144,8 @@ def _apply(location, owner, segments, method, data) -> bool:
         # Spec: a pushed EVSE/Connector's last_updated is also set on its parents (copied).
         parent["last_updated"] = data["last_updated"]
         document["last_updated"] = data["last_updated"]
-    _save(location, document)
-    return current is None
+    _save(location, document, broadcast)
+    return location, current is None
 
 
 def _merged(depth: int, current: dict, patch: dict) -> dict:
@@ -142,24 +156,32 @@ def _merged(depth: int, current: dict, patch: dict) -> dict:
 
 
 def _unknown(method: str, message: str) -> OCPIError:
-    if method == "PATCH":  # HUB-RULES R1.13.3
+    # A PATCH of an object the hub never stored: 404 + 2001, and nothing is pushed on (the spec
+    # only says the client should do a PUT instead: transport_and_format, Client Owned Object Push).
+    if method == "PATCH":
         return OCPIError(status.INVALID_OR_MISSING_PARAMETERS, message, http_status=404)
     return invalid(message)
 
 
-def _save(location: Location, document: dict) -> None:
+def _save(location: Location, document: dict, broadcast: bool) -> None:
     location.document = document
+    location.broadcast = location.broadcast or broadcast
     location.last_updated_at = parse_datetime(document["last_updated"])
     location.city = str(document.get("city") or "")[:45]
     location.evse_statuses = " ".join(
         f"{evse.get('uid')}:{evse.get('status')}" for evse in document.get("evses") or []
     )
-    location.save()
+    if location.pk is None:
+        sql.insert(location)
+    else:
+        sql.update(location)
 
 
-def find_location(location_id: str, owner: PartyRef | None) -> Location:
-    """A stored Location by id, of `owner` or of the only CPO having that id (open routing)."""
-    locations = Location.objects.filter(location_id=location_id.upper())
+def find_location(location_id: str, owner: PartyRef | None, among=None) -> Location:
+    """A stored Location by id, of `owner` or of the only CPO having that id (open routing),
+    looked for `among` these Locations (default: all)."""
+    among = Location.objects.all() if among is None else among
+    locations = among.filter(location_id=location_id.upper())
     if owner is not None:
         locations = locations.filter(country_code=owner.country_code, party_id=owner.party_id)
     found = list(locations[:2])

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema_view
 
+from agreements.policy import require_exchange_with
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
 from hub.proxy import get_at_receiver
@@ -109,9 +110,11 @@ class LocationListView(FunctionalView):
         LocationSerializer,
     )
     def get(self, request):
-        locations = Location.objects.only("pk", "document")
-        if self.to_ref is not None:
+        locations = Location.objects.readable_by(self.requesting_parties(), "locations")
+        if self.to_ref is not None:  # a direct request: refused without an agreement
+            require_exchange_with(self.requesting_parties(), self.to_ref, "locations")
             locations = locations.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        locations = locations.only("pk", "document")
         return paginated_response(request, locations, lambda location: location.document)
 
 
@@ -121,7 +124,14 @@ class LocationObjectView(FunctionalView):
 
     @sender_schema("Location", LocationSerializer)
     def get(self, request, location_id, evse_uid=None, connector_id=None):
-        location = find_location(location_id, owner=self.to_ref)
+        readers = self.requesting_parties()
+        if self.to_ref is not None:  # a direct request: refused without an agreement
+            require_exchange_with(readers, self.to_ref, "locations")
+        location = find_location(
+            location_id,
+            owner=self.to_ref,
+            among=Location.objects.readable_by(readers, "locations"),
+        )
         return _stored_part(location, _segments(location_id, evse_uid, connector_id))
 
 

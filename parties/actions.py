@@ -52,8 +52,13 @@ def invite_platform(name: str, parties: list[tuple[str, str, str]]) -> tuple[Pla
 
 @transaction.atomic
 def reissue_token_a(platform: Platform) -> str:
-    """A new Token A for an unregistered platform; earlier ones stop working."""
+    """A new Token A for an unregistered platform; earlier ones stop working.
+
+    Issuing it invites the platform again: a suspended one becomes PLANNED (a suspended
+    platform's tokens, Token A included, are refused).
+    """
     platform.tokens.filter(kind=PlatformToken.Kind.REGISTRATION).delete()
+    change_status(platform, ConnectionStatus.PLANNED, only_from=[ConnectionStatus.SUSPENDED])
     return PlatformToken.issue(platform, PlatformToken.Kind.REGISTRATION)
 
 
@@ -76,6 +81,9 @@ def change_status(platform: Platform, new_status: str, only_from=None) -> bool:
                 client_info.introduce(platform)
                 delivery.resume_parked(platform)
     return changed
+
+
+NOT_SUSPENDED = [ConnectionStatus.PLANNED, ConnectionStatus.OFFLINE, ConnectionStatus.CONNECTED]
 
 
 def suspend_platform(platform: Platform) -> bool:
@@ -123,7 +131,9 @@ def accept_credentials(
         platform.note_registration(f"{method} credentials refused ({error.status_code}): {error}")
         raise
     with transaction.atomic():
-        Platform.objects.select_for_update().filter(pk=platform.pk).first()
+        locked = Platform.objects.select_for_update().filter(pk=platform.pk).first()
+        if locked.status == ConnectionStatus.SUSPENDED:  # suspended during the exchange
+            raise OCPIError(status.CLIENT_ERROR, "Platform is suspended", http_status=401)
         if not PlatformToken.objects.filter(pk=presented.pk).exists():
             # a concurrent exchange with the same token finished first
             raise OCPIError(status.CLIENT_ERROR, "Token already used", http_status=401)
@@ -133,9 +143,10 @@ def accept_credentials(
         platform.save(update_fields=["outgoing_token"])
         save_endpoints(platform, discovery)
         sync_parties(platform, roles)
-        if not change_status(platform, ConnectionStatus.CONNECTED):
+        if not change_status(platform, ConnectionStatus.CONNECTED, only_from=NOT_SUSPENDED):
             client_info.announce(platform)  # roles or details may have changed
-            delivery.resume_parked(platform)  # an endpoint may be back
+            if platform.status != ConnectionStatus.SUSPENDED:
+                delivery.resume_parked(platform)  # an endpoint may be back
         platform.note_registration(
             f"{method} credentials accepted: version {discovery.version}, "
             f"{len(discovery.endpoints)} endpoints, roles {describe_roles(roles)}"
@@ -152,10 +163,15 @@ def sync_parties(platform: Platform, roles: list[dict]) -> None:
             country_code=role["country_code"],
             party_id=role["party_id"],
             role=role["role"],
-            defaults={"business_details": role["business_details"], "last_updated": timezone.now()},
+            defaults={
+                "business_details": role["business_details"],
+                "last_updated": timezone.now(),
+                "archived_at": None,
+            },
         )
         kept.append(party.pk)
-    platform.parties.exclude(pk__in=kept).delete()
+    # Roles dropped are archived, not deleted: their messages and logs stay readable.
+    platform.parties.live().exclude(pk__in=kept).update(archived_at=timezone.now())
 
 
 def unregister_platform(platform: Platform) -> None:
@@ -201,9 +217,16 @@ def _ensure_no_transaction() -> None:
 
 
 def register_at_party(
-    versions_url: str, token_a: str, name: str = "", report=lambda line: None
+    versions_url: str,
+    token_a: str,
+    name: str = "",
+    report=lambda line: None,
+    parties: list[tuple[str, str, str]] = (),
 ) -> Outcome:
     """Register the hub at a party that gave it its versions URL and a Token A.
+
+    The party may register only roles the admin approved: `parties` (country_code, party_id,
+    role), and those of the platform if it was invited before.
 
     The hub's token for the party is committed before the POST, because the party calls the
     hub's versions with it while the POST is still open.
@@ -216,6 +239,8 @@ def register_at_party(
         .first()
     ) or Platform(name=name or urlsplit(versions_url).netloc, versions_url=versions_url)
     outcome.platform = platform
+    if platform.status == ConnectionStatus.SUSPENDED:
+        return outcome.fail(f"{platform} is suspended: reinstate it first; nothing was sent")
     outcome.step(f"GET {versions_url} with the party's Token A")
     try:
         discovery = discover(platform, versions_url, token_a)
@@ -239,7 +264,8 @@ def register_at_party(
     except ValidationError as error:
         platform.tokens.all().delete()
         return outcome.fail(f"the party's credentials are invalid: {describe_errors(error)}")
-    conflict = taken_role(platform, credentials["roles"])
+    approved = set(parties) | {(p.country_code, p.party_id, p.role) for p in platform.parties.all()}
+    conflict = refused_role(platform, credentials["roles"], approved)
     if conflict:
         platform.tokens.all().delete()
         return outcome.fail(conflict)
@@ -248,7 +274,8 @@ def register_at_party(
         platform.outgoing_token = credentials["token"]
         platform.save(update_fields=["outgoing_token"])
         sync_parties(platform, credentials["roles"])
-        change_status(platform, ConnectionStatus.CONNECTED)
+        # Registering never lifts a suspension made meanwhile.
+        change_status(platform, ConnectionStatus.CONNECTED, only_from=NOT_SUSPENDED)
         platform.note_registration(
             f"Registered at the party: roles {describe_roles(credentials['roles'])}"
         )
@@ -260,16 +287,19 @@ def register_at_party(
     return outcome
 
 
-def taken_role(platform: Platform, roles: list[dict]) -> str | None:
-    """Which role another platform already registered, if any (HUB-RULES R2.3.4)."""
+def refused_role(platform: Platform, roles: list[dict], approved: set) -> str | None:
+    """Why a role the party sent cannot be registered, if one cannot: not approved by the
+    admin, or its country_code/party_id is used by another platform."""
     for index, role in enumerate(roles):
-        taken = (
-            Party.objects.by_id(role["country_code"], role["party_id"])
-            .filter(role=role["role"])
-            .exclude(platform=platform)
-        )
-        if taken.exists():
-            return f"roles[{index}]: {describe_roles([role])} is registered by another platform"
+        key = (role["country_code"], role["party_id"], role["role"])
+        if key not in approved:
+            return (
+                f"roles[{index}]: {describe_roles([role])} was not approved for this platform "
+                "(list it among the parties the party may register)"
+            )
+        other = Party.objects.claimed_elsewhere(key[0], key[1], platform.pk).first()
+        if other is not None:
+            return f"roles[{index}]: {key[0]}*{key[1]} is used by platform {other.platform}"
     return None
 
 
@@ -288,6 +318,12 @@ def rotate_credentials(platform: Platform) -> Outcome:
     token = PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)  # valid before the PUT
     outcome.step(f"PUT {credentials_url} with a new token for the party")
     reply = call(platform, "PUT", credentials_url, json_body=hub_credentials(token))
+    if reply.timed_out:
+        # The party may have stored the new token before the answer was lost: both stay valid.
+        return outcome.fail(
+            f"no answer in time ({reply.summary()}); the old and the new token both stay valid "
+            "until the next rotation"
+        )
     if not reply.ok:
         platform.tokens.exclude(pk__in=old_tokens).delete()
         return outcome.fail(f"the party refused the new credentials: {reply.summary()}")

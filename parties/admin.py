@@ -5,9 +5,11 @@ token it presents to a platform is not part of any form or list.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from agreements.actions import archive_party, offboard_platform
 from hub.endpoints import versions_url
 from parties import actions
 from parties.forms import InviteForm, RegisterAtPartyForm
@@ -22,6 +24,10 @@ class PartyInline(admin.TabularInline):
     fields = ("country_code", "party_id", "role", "business_details", "last_updated")
     readonly_fields = ("last_updated",)
     extra = 0
+    can_delete = False  # parties are archived (Parties list), never deleted
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(archived_at=None)
 
 
 class EndpointInline(admin.TabularInline):
@@ -54,6 +60,8 @@ class PlatformAdmin(admin.ModelAdmin):
         "version",
         "send_token_raw",
         "max_in_flight",
+        "rate_limit",
+        "realtime_rate_limit",
         "last_contact",
         "registration_note",
         "registration_noted_at",
@@ -70,7 +78,14 @@ class PlatformAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = [PartyInline, EndpointInline]
-    actions = ["suspend", "reinstate", "issue_token_a", "rotate_credentials", "check_alive"]
+    actions = [
+        "suspend",
+        "reinstate",
+        "issue_token_a",
+        "rotate_credentials",
+        "check_alive",
+        "offboard",
+    ]
     change_list_template = "admin/parties/platform/change_list.html"
 
     def get_queryset(self, request):
@@ -78,7 +93,11 @@ class PlatformAdmin(admin.ModelAdmin):
 
     @admin.display(description="Parties")
     def party_list_display(self, platform):
-        return ", ".join(f"{p.country_code}*{p.party_id} {p.role}" for p in platform.parties.all())
+        return ", ".join(
+            f"{p.country_code}*{p.party_id} {p.role}"
+            for p in platform.parties.all()
+            if p.archived_at is None
+        )
 
     def get_urls(self):
         own = [
@@ -104,7 +123,45 @@ class PlatformAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, FORM_TEMPLATE, context)
 
+    def require(self, request, permission: str) -> None:
+        if not request.user.has_perm(f"parties.{permission}"):
+            raise PermissionDenied(f"Requires the permission parties.{permission}")
+
+    # Django calls has_<name>_permission for an action declared with permissions=[name].
+    def has_invite_platform_permission(self, request):
+        return request.user.has_perm("parties.invite_platform")
+
+    def has_register_at_party_permission(self, request):
+        return request.user.has_perm("parties.register_at_party")
+
+    def has_suspend_platform_permission(self, request):
+        return request.user.has_perm("parties.suspend_platform")
+
+    def has_reinstate_platform_permission(self, request):
+        return request.user.has_perm("parties.reinstate_platform")
+
+    def has_rotate_credentials_permission(self, request):
+        return request.user.has_perm("parties.rotate_credentials")
+
+    def has_issue_token_a_permission(self, request):
+        return request.user.has_perm("parties.issue_token_a")
+
+    def has_check_still_alive_permission(self, request):
+        return request.user.has_perm("parties.check_still_alive")
+
+    def has_offboard_platform_permission(self, request):
+        return request.user.has_perm("parties.offboard_platform")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_invite": self.has_invite_platform_permission(request),
+            "can_register": self.has_register_at_party_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     def invite_view(self, request):
+        self.require(request, "invite_platform")
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             platform, token = actions.invite_platform(
@@ -119,12 +176,14 @@ class PlatformAdmin(admin.ModelAdmin):
         return self.page(request, "Invite a platform", form=form, submit="Invite")
 
     def register_view(self, request):
+        self.require(request, "register_at_party")
         form = RegisterAtPartyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             outcome = actions.register_at_party(
                 form.cleaned_data["versions_url"],
                 form.cleaned_data["token_a"],
                 form.cleaned_data["name"],
+                parties=form.cleaned_data["parties"],
             )
             title = "Registered at the party" if outcome.ok else "Registration failed"
             return self.page(
@@ -136,19 +195,24 @@ class PlatformAdmin(admin.ModelAdmin):
             )
         return self.page(request, "Register the hub at a party", form=form, submit="Register")
 
-    @admin.action(description="Suspend (stop all traffic, announce SUSPENDED)")
+    @admin.action(
+        description="Suspend (stop all traffic, announce SUSPENDED)",
+        permissions=["suspend_platform"],
+    )
     def suspend(self, request, queryset):
         for platform in queryset:
             if actions.suspend_platform(platform):
                 self.message_user(request, f"{platform} suspended.")
 
-    @admin.action(description="Reinstate suspended platforms")
+    @admin.action(description="Reinstate suspended platforms", permissions=["reinstate_platform"])
     def reinstate(self, request, queryset):
         for platform in queryset:
             if actions.reinstate_platform(platform):
                 self.message_user(request, f"{platform} is {platform.status}.")
 
-    @admin.action(description="Issue a new Token A (unregistered platforms)")
+    @admin.action(
+        description="Issue a new Token A (unregistered platforms)", permissions=["issue_token_a"]
+    )
     def issue_token_a(self, request, queryset):
         tokens = []
         for platform in queryset:
@@ -162,26 +226,79 @@ class PlatformAdmin(admin.ModelAdmin):
             return self.page(request, "New Token A", tokens=tokens, versions_url=versions_url())
         return None
 
-    @admin.action(description="Rotate credentials (credentials PUT to the platform)")
+    @admin.action(
+        description="Rotate credentials (credentials PUT to the platform)",
+        permissions=["rotate_credentials"],
+    )
     def rotate_credentials(self, request, queryset):
         for platform in queryset:
             outcome = actions.rotate_credentials(platform)
             level = messages.SUCCESS if outcome.ok else messages.ERROR
             self.message_user(request, f"{platform}: {outcome.steps[-1]}", level)
 
-    @admin.action(description="Check still alive now (GET versions)")
+    def has_delete_permission(self, request, obj=None):
+        return False  # offboard instead: history, stored objects and billing data stay
+
+    @admin.action(
+        description="Offboard (credentials DELETE, end agreements, keep history)",
+        permissions=["offboard_platform"],
+    )
+    def offboard(self, request, queryset):
+        for platform in queryset:
+            steps = offboard_platform(platform, f"admin {request.user.get_username()}")
+            self.message_user(request, f"{platform}: {'; '.join(steps)}")
+
+    @admin.action(
+        description="Check still alive now (GET versions)", permissions=["check_still_alive"]
+    )
     def check_alive(self, request, queryset):
         for platform in queryset:
             self.message_user(request, f"{platform}: {ping_platform(platform.pk)}")
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live"), ("yes", "Archived")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(archived_at=None)
+        if self.value() == "no":
+            return queryset.filter(archived_at=None)
+        return queryset
+
+
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
-    list_display = ("country_code", "party_id", "role", "platform", "status", "last_updated")
-    list_filter = ("role", "platform__status")
+    """Deleting a party archives it: its messages, deliveries and command logs stay."""
+
+    list_display = (
+        "country_code",
+        "party_id",
+        "role",
+        "platform",
+        "status",
+        "last_updated",
+        "archived_at",
+    )
+    list_filter = ("role", "platform__status", ArchivedFilter)
     search_fields = ("country_code", "party_id", "platform__name")
     list_select_related = ("platform",)
 
     @admin.display(description="Status")
     def status(self, party):
         return party.platform.status
+
+    def delete_model(self, request, obj):
+        archive_party(obj, f"admin {request.user.get_username()}")
+
+    def delete_queryset(self, request, queryset):
+        for party in queryset:
+            archive_party(party, f"admin {request.user.get_username()}")
+
+    def get_deleted_objects(self, objs, request):
+        # Nothing is deleted: the confirmation page lists the parties to be archived only.
+        return [f"{obj} (archived, history kept)" for obj in objs], {}, set(), []

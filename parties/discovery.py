@@ -1,23 +1,31 @@
 """Endpoint discovery: a party's versions and 2.2.1 version details, fetched with a given token."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from hub import status
-from hub.client import call
+from hub.client import call, check_url
 from hub.endpoints import VERSION
 from parties.models import Endpoint, InterfaceRole, Platform
 
 
 class RegistrationError(Exception):
-    """A credentials exchange that cannot go on; carries the OCPI status code (3001/3002/3003)."""
+    """A credentials exchange that cannot go on; carries the OCPI status code (3001/3002/3003).
 
-    def __init__(self, status_code: int, message: str):
-        super().__init__(message)
+    `message` is what the party is told; `str(error)` adds network detail for the admin.
+    """
+
+    def __init__(self, status_code: int, message: str, detail: str = ""):
+        super().__init__(f"{message} ({detail})" if detail else message)
         self.status_code = status_code
         self.message = message
+
+
+def unusable(url: str, reply) -> RegistrationError:
+    return RegistrationError(
+        status.UNABLE_TO_USE_CLIENT_API, f"GET {url}: {reply.party_summary()}", reply.summary()
+    )
 
 
 @dataclass
@@ -35,9 +43,7 @@ def discover(platform: Platform, versions_url: str, token: str) -> Discovery:
     """GET the party's versions, pick 2.2.1 and GET its details, authenticated with `token`."""
     reply = call(platform, "GET", versions_url, token=token)
     if not reply.ok:
-        raise RegistrationError(
-            status.UNABLE_TO_USE_CLIENT_API, f"GET {versions_url} failed: {reply.summary()}"
-        )
+        raise unusable(versions_url, reply)
     if not isinstance(reply.data, list):
         raise RegistrationError(
             status.UNABLE_TO_USE_CLIENT_API, f"GET {versions_url}: data is not a list of versions"
@@ -46,7 +52,7 @@ def discover(platform: Platform, versions_url: str, token: str) -> Discovery:
         str(item.get("version")): item.get("url") for item in reply.data if isinstance(item, dict)
     }
     details_url = offered.get(VERSION)
-    if not isinstance(details_url, str) or not details_url:
+    if not isinstance(details_url, str) or not valid_url(details_url):
         raise RegistrationError(
             status.UNSUPPORTED_VERSION,
             f"No common version: the party offers {', '.join(sorted(offered)) or 'none'}, "
@@ -54,9 +60,7 @@ def discover(platform: Platform, versions_url: str, token: str) -> Discovery:
         )
     reply = call(platform, "GET", details_url, token=token)
     if not reply.ok:
-        raise RegistrationError(
-            status.UNABLE_TO_USE_CLIENT_API, f"GET {details_url} failed: {reply.summary()}"
-        )
+        raise unusable(details_url, reply)
     data = reply.data if isinstance(reply.data, dict) else {}
     endpoints = parse_endpoints(data.get("endpoints"))
     if not endpoints:
@@ -77,15 +81,18 @@ def parse_endpoints(items) -> list[tuple[str, str, str]]:
             role = InterfaceRole.SENDER  # spec: the role of a credentials endpoint is ignored
         if not isinstance(identifier, str) or role not in InterfaceRole.values:
             continue
-        if not isinstance(url, str) or len(url) > 255 or not _is_http_url(url):
+        if not isinstance(url, str) or len(url) > 255 or not valid_url(url):
             continue
         endpoints.setdefault((identifier, role), url)
     return [(identifier, role, url) for (identifier, role), url in endpoints.items()]
 
 
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+def valid_url(url: str) -> bool:
+    try:
+        check_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 def require_modules(discovery: Discovery, roles: set[str]) -> None:

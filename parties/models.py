@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.utils import timezone
@@ -74,6 +75,18 @@ class Platform(models.Model):
     send_token_raw = models.BooleanField(
         default=False, help_text="Send the token without Base64 (OCPI 2.1.1/2.2 peers)"
     )
+    rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests per second this platform may make (empty: the hub's default, "
+        "HUB_RATE_LIMIT)",
+    )
+    realtime_rate_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests per second for real-time authorization and commands, counted "
+        "apart from the rest (empty: HUB_RATE_LIMIT_REALTIME)",
+    )
     registration_note = models.TextField(
         blank=True, help_text="Outcome of the last credentials exchange, for the admin"
     )
@@ -90,6 +103,18 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Admin actions with effects beyond this database: each needs its own permission, so
+        # a staff user who may view (or edit names) cannot take them.
+        permissions = [
+            ("invite_platform", "Can invite a platform (issues a Token A)"),
+            ("register_at_party", "Can register the hub at a party"),
+            ("suspend_platform", "Can suspend a platform"),
+            ("reinstate_platform", "Can reinstate a platform"),
+            ("rotate_credentials", "Can rotate a platform's credentials"),
+            ("issue_token_a", "Can issue a new Token A"),
+            ("check_still_alive", "Can check a platform is still alive"),
+            ("offboard_platform", "Can offboard a platform"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -131,7 +156,7 @@ class Platform(models.Model):
     def party_list(self) -> list["Party"]:
         """This platform's parties, loaded once per instance."""
         if not hasattr(self, "_party_list"):
-            self._party_list = list(self.parties.all())
+            self._party_list = list(self.parties.live())
         return self._party_list
 
     def find_party(self, country_code: str, party_id: str, roles=None) -> "Party | None":
@@ -155,7 +180,7 @@ class PlatformTokenQuerySet(models.QuerySet):
             (PlatformToken, Platform, Party),
             f"""FROM {table(PlatformToken)} t0
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
-            LEFT JOIN {table(Party)} t2 ON t2.platform_id = t1.id
+            LEFT JOIN {table(Party)} t2 ON t2.platform_id = t1.id AND t2.archived_at IS NULL
             WHERE t0.token_hash = %s
             ORDER BY t2.country_code, t2.party_id, t2.role""",
             [digest],
@@ -216,11 +241,20 @@ class Endpoint(models.Model):
 
 class PartyQuerySet(models.QuerySet):
     def by_id(self, country_code: str, party_id: str) -> "PartyQuerySet":
-        """Parties with this CiString country_code/party_id (any role)."""
-        return self.filter(country_code=country_code.upper(), party_id=party_id.upper())
+        """Live parties with this CiString country_code/party_id (any role)."""
+        return self.live().filter(country_code=country_code.upper(), party_id=party_id.upper())
+
+    def live(self) -> "PartyQuerySet":
+        """Parties not archived: the only ones traffic goes to or comes from."""
+        return self.filter(archived_at=None)
+
+    def claimed_elsewhere(self, country_code: str, party_id: str, platform_id) -> "PartyQuerySet":
+        """Parties with this country_code/party_id on another platform, in any role: one
+        (country_code, party_id) belongs to one platform, as the hub keys data on it."""
+        return self.by_id(country_code, party_id).exclude(platform_id=platform_id)
 
     def connected(self) -> "PartyQuerySet":
-        return self.filter(platform__status=ConnectionStatus.CONNECTED)
+        return self.live().filter(platform__status=ConnectionStatus.CONNECTED)
 
     def with_endpoints(self, country_code: str, party_id: str, roles) -> "Party | None":
         """The first party by this id and one of `roles`, with its platform and the platform's
@@ -235,6 +269,7 @@ class PartyQuerySet(models.QuerySet):
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
             LEFT JOIN {table(Endpoint)} t2 ON t2.platform_id = t1.id
             WHERE t0.country_code = %s AND t0.party_id = %s AND t0.role IN ({placeholders})
+            AND t0.archived_at IS NULL
             ORDER BY t0.country_code, t0.party_id, t0.role""",
             [country_code.upper(), party_id.upper(), *roles],
         )
@@ -259,6 +294,8 @@ class Party(models.Model):
     role = models.CharField(max_length=5, choices=Role.choices)
     business_details = models.JSONField(default=dict, blank=True)
     last_updated = models.DateTimeField(default=timezone.now)
+    # Deleting a party archives it: its messages, deliveries and command logs stay readable.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PartyQuerySet.as_manager()
 
@@ -267,7 +304,9 @@ class Party(models.Model):
         ordering = ["country_code", "party_id", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["country_code", "party_id", "role"], name="unique_party_role"
+                fields=["country_code", "party_id", "role"],
+                condition=models.Q(archived_at=None),
+                name="unique_live_party_role",
             )
         ]
 
@@ -279,6 +318,14 @@ class Party(models.Model):
         self.party_id = self.party_id.upper()
         super().save(*args, **kwargs)
 
+    def clean(self):
+        other = Party.objects.claimed_elsewhere(self.country_code, self.party_id, self.platform_id)
+        if other.exists():
+            raise ValidationError(
+                f"{self.country_code.upper()}*{self.party_id.upper()} is used by platform "
+                f"{other.first().platform}: a country code and party id belong to one platform"
+            )
+
     @property
     def ref(self) -> tuple[str, str]:
         return (self.country_code, self.party_id)
@@ -287,13 +334,14 @@ class Party(models.Model):
     def status(self) -> str:
         return self.platform.status
 
-    def client_info(self) -> dict:
-        """The ClientInfo object of this party (mod_hub_client_info)."""
+    def client_info(self, status: str | None = None) -> dict:
+        """The ClientInfo object of this party (mod_hub_client_info); `status` as shown to
+        the receiving party (default: its platform's connection status)."""
         return {
             "party_id": self.party_id,
             "country_code": self.country_code,
             "role": self.role,
-            "status": self.platform.status,
+            "status": status or self.platform.status,
             "last_updated": format_datetime(self.last_updated),
         }
 

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 
+from agreements.policy import client_infos_for
 from hub import status
 from hub.authentication import AnyPlatformToken
 from hub.endpoints import VERSION, version_details_url
@@ -125,9 +126,15 @@ class HubClientInfoView(OCPIView):
 
     @get_list(
         "hubclientinfo_sender_list",
-        "ClientInfo of the other parties connected to the hub (paginated)",
+        "ClientInfo of the parties the caller may exchange messages with (paginated)",
         ClientInfoSerializer,
     )
     def get(self, request):
-        parties = Party.objects.select_related("platform").exclude(platform=self.platform)
-        return paginated_response(request, parties, Party.client_info, date_field="last_updated")
+        parties = Party.objects.live().select_related("platform")
+        shown = client_infos_for(self.platform.party_list(), parties)
+        return paginated_response(
+            request,
+            parties.filter(pk__in=list(shown)),
+            lambda party: party.client_info(shown[party.pk]),
+            date_field="last_updated",
+        )

@@ -49,12 +49,12 @@ from sessions.serializers import SessionSerializer  # noqa: E402
 from tariffs.serializers import validate_tariff  # noqa: E402
 from tokens.serializers import TokenSerializer, validate_token  # noqa: E402
 
-# Spec examples the hub refuses on purpose (HUB-RULES §5 lists the spec defects).
+# Spec examples the hub refuses on purpose: each contradicts the spec's own object definition.
 KNOWN_INVALID = {
-    "location_put_example_add_evse.json": "§5.12: its connector lacks the required power_type, "
+    "location_put_example_add_evse.json": "its connector lacks the required power_type, "
     "max_voltage, max_amperage and last_updated; physical_reference is a number, not a "
     "string(16) (and `floor` is not a field: floor_level)",
-    "tariff_put_example.json": "§5.12: lacks the required last_updated",
+    "tariff_put_example.json": "lacks the required last_updated",
 }
 
 
@@ -63,7 +63,8 @@ def check(serializer_class, data, **kwargs) -> None:
 
 
 def check_patch(candidates, data) -> None:
-    """A PATCH body: last_updated required (HUB-RULES R1.12), the fields it names valid.
+    """A PATCH body: last_updated required (every PATCH carries it), the fields it
+    names valid.
     Locations: the object it patches is the first level that has all of its fields."""
     if not isinstance(data, dict) or "last_updated" not in data:
         raise serializers.ValidationError({"last_updated": "required in every PATCH"})

@@ -7,6 +7,7 @@ from cdrs.models import EMSP_ROLES
 from cdrs.serializers import SessionChargingPeriodSerializer
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid
+from hub.models import retry_on_conflict
 from hub.routing import PartyRef
 from hub.serializers import OPTIONAL, validate
 from hub.types import parse_datetime
@@ -28,6 +29,7 @@ def token_owner(document: dict) -> PartyRef | None:
     return PartyRef(str(token["country_code"]).upper(), str(token["party_id"]).upper())
 
 
+@retry_on_conflict
 def push_session(
     *,
     owner: Party,
@@ -55,7 +57,9 @@ def push_session(
             .filter(session_id=session_id.upper())
             .first()
         )
-        if session is None and method == "PATCH":  # HUB-RULES R1.13.3, R3.2.3
+        # A PATCH of a Session the hub never stored has no owner to route to (mod_sessions,
+        # Receiver interface): 404 + 2001, nothing pushed.
+        if session is None and method == "PATCH":
             raise OCPIError(
                 status.INVALID_OR_MISSING_PARAMETERS,
                 f"Unknown Session {session_id}: PUT it first",
@@ -63,7 +67,10 @@ def push_session(
             )
         document = data if method == "PUT" else _merged(session.document, data)
         emsp = _emsp(to_ref, data, session)
-        targets = delivery.routed_receivers(MODULE, owner, emsp, EMSP_ROLES)  # 4001: rolls back
+        # 4001 (unknown) or 4000 (no agreement at the session's start): rolls back
+        targets = delivery.routed_receivers(
+            MODULE, owner, emsp, EMSP_ROLES, parse_datetime(document["start_date_time"])
+        )
         created = session is None
         if created:
             session = Session(

@@ -1,6 +1,7 @@
 """Sessions interfaces of the hub: receiver (CPOs push) and sender (eMSPs pull, set preferences).
 
-Sessions are private to the eMSP they are for (HUB-RULES §3.0): nobody else reads them.
+Sessions are private to the eMSP they are for (the owner of `cdr_token`) and the CPO that
+owns them: nobody else reads them.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -24,11 +25,6 @@ from sessions.serializers import (
     ChargingPreferencesSerializer,
     SessionSerializer,
 )
-
-
-def requesting_parties(view: FunctionalView) -> list:
-    """The OCPI-from party, or without it every party of the calling platform."""
-    return [view.sender_party()] if view.from_ref is not None else view.platform.party_list()
 
 
 class SessionReceiverView(FunctionalView):
@@ -99,7 +95,7 @@ class SessionListView(FunctionalView):
         date_from_required=True,
     )
     def get(self, request):
-        sessions = Session.objects.visible_to(requesting_parties(self)).only("pk", "document")
+        sessions = Session.objects.visible_to(self.requesting_parties()).only("pk", "document")
         if self.to_ref is not None:
             sessions = sessions.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(

@@ -5,6 +5,7 @@ from django.db import transaction
 from hub import delivery
 from hub.exceptions import invalid, not_found
 from hub.routing import PartyRef
+from hub.sharing import share
 from hub.types import parse_datetime
 from parties.models import Party
 from tariffs.models import Tariff
@@ -29,7 +30,7 @@ def put_tariff(
     _check_ids(owner, tariff_id, data)
     validate_tariff(data)
     with transaction.atomic():
-        _, created = Tariff.objects.update_or_create(
+        tariff, created = Tariff.objects.update_or_create(
             country_code=owner.country_code,
             party_id=owner.party_id,
             tariff_id=tariff_id.upper(),
@@ -39,6 +40,7 @@ def put_tariff(
                 "currency": data["currency"],
             },
         )
+        share(tariff, to_ref)
         _enqueue("PUT", owner, tariff_id, body, targets, correlation_id)
     return created
 
@@ -52,7 +54,7 @@ def delete_tariff(
         deleted, _ = (
             Tariff.objects.owned_by(*owner.ref).filter(tariff_id=tariff_id.upper()).delete()
         )
-        if not deleted:  # HUB-RULES R1.13.3, as for a PATCH of an unknown object
+        if not deleted:  # 404 + 2001, as for a PATCH of an object the hub never stored
             raise invalid(f"Unknown Tariff {tariff_id}", http_status=404)
         _enqueue("DELETE", owner, tariff_id, b"", targets, correlation_id)
 

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from hub.models import OwnedQuerySet
+from hub.models import SharedQuerySet
 
 
 class Tariff(models.Model):
@@ -17,7 +17,11 @@ class Tariff(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OwnedQuerySet.as_manager()
+    # Who may pull it: everyone once it was broadcast, else the parties it was pushed to.
+    broadcast = models.BooleanField(default=False)
+    recipients = models.ManyToManyField("parties.Party", blank=True, related_name="+")
+
+    objects = SharedQuerySet.as_manager()
 
     class Meta:
         constraints = [

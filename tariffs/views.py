@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 
+from agreements.policy import require_exchange_with
 from hub.pagination import paginated_response
 from hub.proxy import get_at_receiver
 from hub.responses import ocpi_response
@@ -79,7 +80,9 @@ class TariffListView(FunctionalView):
         TariffSerializer,
     )
     def get(self, request):
-        tariffs = Tariff.objects.only("pk", "document")
-        if self.to_ref is not None:
+        tariffs = Tariff.objects.readable_by(self.requesting_parties(), "tariffs")
+        if self.to_ref is not None:  # a direct request: refused without an agreement
+            require_exchange_with(self.requesting_parties(), self.to_ref, "tariffs")
             tariffs = tariffs.owned_by(self.to_ref.country_code, self.to_ref.party_id)
+        tariffs = tariffs.only("pk", "document")
         return paginated_response(request, tariffs, lambda tariff: tariff.document)

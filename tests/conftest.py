@@ -8,13 +8,17 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -22,6 +26,43 @@ from parties.models import ConnectionStatus, Endpoint, Party, Platform, Platform
 from tests.servers import PartyServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every process this test run starts inherits this marker, even one that outlives its parent:
+# `no_process_left_behind` finds them by it (and never another run's processes).
+RUN_MARKER = f"OCPI_HUB_TEST_RUN={uuid.uuid4()}"
+os.environ["OCPI_HUB_TEST_RUN"] = RUN_MARKER.partition("=")[2]
+
+
+def processes_of_this_run() -> list[int]:
+    """Pids of live processes (other than this one) started by this test run."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if RUN_MARKER.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """Fail the run if a server or worker it started is still alive once every test is done."""
+    yield
+    deadline = time.monotonic() + 15
+    while (left := processes_of_this_run()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    var_dir = Path(settings.VAR_DIR)
+    if var_dir.name.startswith("ocpi-hub-tests-") and var_dir.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(var_dir, ignore_errors=True)
+    assert not left, f"processes left running after the tests (killed now): {left}"
 
 
 def token_header(token: str) -> str:
@@ -51,12 +92,25 @@ def create_platform(
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
 
 
+@pytest.fixture
+def client_info_listener(db):
+    """A connected platform with a hubclientinfo RECEIVER: ClientInfo pushes are queued for it."""
+    platform, _ = create_platform(
+        "Listener",
+        [("BE", "LIS", "EMSP")],
+        endpoints={("hubclientinfo", "RECEIVER"): "http://listener.test/ocpi/hubclientinfo"},
+    )
+    return platform
+
+
 def announced_statuses() -> list[str]:
-    """The statuses in the ClientInfo pushes queued so far, oldest first."""
+    """The statuses in the ClientInfo pushes queued so far for `client_info_listener`."""
     from hub.models import Message
 
-    bodies = Message.objects.filter(module="hubclientinfo").order_by("pk").values_list("body")
-    return [json.loads(bytes(body))["status"] for (body,) in bodies]
+    told = Message.objects.filter(module="hubclientinfo", deliveries__receiver__party_id="LIS")
+    return [
+        json.loads(bytes(body))["status"] for (body,) in told.order_by("pk").values_list("body")
+    ]
 
 
 def changed(base: dict, **changes) -> dict:

@@ -5,8 +5,9 @@ from django.db.models import Exists, OuterRef
 
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
-from hub.models import Message
+from hub.models import Message, retry_on_conflict
 from hub.routing import PartyRef
+from hub.sharing import share
 from hub.types import parse_datetime
 from parties.models import Party, Role
 from tokens.models import Token
@@ -17,13 +18,15 @@ MODULE = "tokens"
 
 def key_type(query_type: str | None, data: dict) -> str:
     """The TokenType a push is about: `?type=`, else the body's `type` (imperfect peers push
-    APP_USER Tokens without `?type=`), else RFID. HUB-RULES R3.5.1."""
+    APP_USER Tokens without `?type=`), else RFID (mod_tokens: a
+    Token is identified by country_code, party_id, uid and type)."""
     body_type = data.get("type")
     if query_type and body_type is not None and body_type != query_type:
         raise invalid(f"type: {body_type!r} in the body does not match ?type={query_type}")
     return query_type or (body_type if isinstance(body_type, str) else None) or DEFAULT_TYPE
 
 
+@retry_on_conflict
 def push_token(
     *,
     owner: Party,
@@ -54,7 +57,7 @@ def push_token(
         )
         created = token is None
         if token is None:
-            if method == "PATCH":  # HUB-RULES R1.13.3
+            if method == "PATCH":  # never stored: 404 + 2001, nothing pushed
                 raise invalid(f"Unknown Token {uid} of type {token_type}", http_status=404)
             token = Token(
                 country_code=owner.country_code,
@@ -66,10 +69,8 @@ def push_token(
         token.document = document
         token.contract_id = str(document["contract_id"])
         token.last_updated_at = parse_datetime(document["last_updated"])
-        token.broadcast = token.broadcast or to_ref is None
         token.save()
-        if to_ref is not None:
-            token.recipients.add(*Party.objects.by_id(to_ref.country_code, to_ref.party_id))
+        share(token, to_ref)
         delivery.enqueue(
             module=MODULE,
             method=method,
@@ -105,7 +106,8 @@ def find_token(owner: Party, uid: str, token_type: str) -> Token:
 
 def token_owner(uid: str, token_type: str) -> Party:
     """The eMSP owning (uid, type), with its platform and endpoints: one indexed query (and
-    the endpoints). Unknown: HTTP 404 + 2004, as the eMSP would answer (HUB-RULES R3.5.5)."""
+    the endpoints). Unknown: HTTP 404 + 2004, as the eMSP would answer (mod_tokens, Real-time
+    authorization: 2004 unknown Token); an authorization is never broadcast."""
     owns = Token.objects.filter(
         uid=uid.upper(),
         type=token_type,
@@ -139,4 +141,5 @@ delivery.stored_document_as_put(
     Token,
     lambda message: dict(zip(("uid", "type"), message.object_id.rsplit(":", 1), strict=True)),
     id_field="uid",
+    object_id=lambda token: f"{token.document['uid']}:{token.type}",
 )

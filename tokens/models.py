@@ -3,19 +3,17 @@
 from django.db import models
 from django.db.models import Q
 
-from hub.models import OwnedQuerySet
+from hub.models import SharedQuerySet
 
 
-class TokenQuerySet(OwnedQuerySet):
+class TokenQuerySet(SharedQuerySet):
     def visible_to(self, parties) -> "TokenQuerySet":
         """What these parties may pull: a CPO the broadcast Tokens and those pushed to it
         directly; an eMSP (or any other role) its own Tokens only."""
         cpos = [party for party in parties if party.role == "CPO"]
         visible = Q(pk__in=[])
         if cpos:
-            visible |= Q(broadcast=True) | Q(
-                pk__in=Token.recipients.through.objects.filter(party__in=cpos).values("token_id")
-            )
+            visible |= Q(pk__in=self.shared_with(cpos).values("pk"))
         for party in parties:
             if party.role != "CPO":
                 visible |= Q(country_code=party.country_code, party_id=party.party_id)
@@ -23,7 +21,7 @@ class TokenQuerySet(OwnedQuerySet):
 
 
 class Token(models.Model):
-    """One Token, keyed on (country_code, party_id, uid, type) (HUB-RULES R3.5.1)."""
+    """One Token, keyed on (country_code, party_id, uid, type) (mod_tokens, Token Object)."""
 
     country_code = models.CharField(max_length=2)
     party_id = models.CharField(max_length=3)

@@ -3,10 +3,12 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 
+from agreements.policy import readable_owners
 from hub.pagination import paginated_response
 from hub.proxy import find_receiver, forward, get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
+from hub.throttling import REALTIME
 from hub.views import FunctionalView
 from parties.models import Role
 from tokens.actions import find_token, push_token, token_owner
@@ -91,8 +93,9 @@ class TokenListView(FunctionalView):
         TokenSerializer,
     )
     def get(self, request):
-        parties = [self.sender_party()] if self.from_ref else self.platform.party_list()
-        tokens = Token.objects.visible_to(parties).only("pk", "document")
+        parties = self.requesting_parties()
+        tokens = Token.objects.visible_to(parties).filter(readable_owners(parties, "tokens"))
+        tokens = tokens.only("pk", "document")
         if self.to_ref is not None:
             tokens = tokens.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(request, tokens, lambda token: token.document)
@@ -102,6 +105,7 @@ class TokenAuthorizeView(FunctionalView):
     """`{token_uid}/authorize[?type=]`: a CPO's real-time authorization, relayed synchronously
     to the eMSP owning the Token (OCPI-to, else the store) and its answer relayed unchanged."""
 
+    rate_limit_scope = REALTIME
     sender_roles = (Role.CPO,)
 
     @extend_schema(
@@ -129,8 +133,9 @@ class TokenAuthorizeView(FunctionalView):
             interface="SENDER",
             method="POST",
             segments=(token_uid, "authorize"),
-            # `token_type` too: some eMSP libraries read that name (DESIGN.md, imperfect peers).
+            # `token_type` too: some eMSP libraries read that name instead of the spec's `type`.
             params={"type": token_type, "token_type": token_type},
             body=body,
             timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
+            kind="authorize",
         )

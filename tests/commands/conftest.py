@@ -1,8 +1,11 @@
 """A CPO and an eMSP with commands and chargingprofiles endpoints, and request bodies."""
 
+from datetime import UTC, datetime
+
 import pytest
 import respx
 
+from sessions.models import Session
 from tests.conftest import create_platform, ocpi_client
 
 CPO_COMMANDS = "http://cpo.test/ocpi/cpo/2.2.1/commands/"
@@ -75,3 +78,25 @@ def emsp(db):
 def party_api():
     with respx.mock(assert_all_called=False) as router:
         yield router
+
+
+def store_session(emsp_ref, session_id="S1", cpo_ref=("NL", "CPO")):
+    """A Session of the CPO that the hub routed to the party `emsp_ref`."""
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    Session.objects.create(
+        country_code=cpo_ref[0],
+        party_id=cpo_ref[1],
+        emsp_country_code=emsp_ref[0],
+        emsp_party_id=emsp_ref[1],
+        session_id=session_id,
+        status="ACTIVE",
+        document={"id": session_id},
+        start_date_time=moment,
+        last_updated_at=moment,
+    )
+
+
+@pytest.fixture
+def emsp_session(db):
+    """Session S1 of NL*CPO, routed to DE*MSP."""
+    store_session(("DE", "MSP"))

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from commands.models import Command, CommandType, Outcome
-from tests.commands.conftest import CPO_PROFILES, EMSP_PROFILES, TO_CPO
+from tests.commands.conftest import CPO_PROFILES, EMSP_PROFILES, TO_CPO, store_session
 from tests.conftest import create_platform, ocpi_client
 
 RECEIVER = "/ocpi/2.2.1/receiver/chargingprofiles/"
@@ -28,7 +28,7 @@ def set_profile(client, session_id="S1", **headers):
     return client.put(f"{RECEIVER}{session_id}", body, format="json", **{**TO_CPO, **headers})
 
 
-def test_put_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, party_api):
+def test_put_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, emsp_session, party_api):
     route = party_api.put(f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
 
     response = set_profile(emsp.client)
@@ -45,7 +45,7 @@ def test_put_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, party_api):
     )
 
 
-def test_get_rewrites_the_encoded_response_url_in_the_query(cpo, emsp, party_api):
+def test_get_rewrites_the_encoded_response_url_in_the_query(cpo, emsp, emsp_session, party_api):
     route = party_api.get(url__startswith=f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
 
     response = emsp.client.get(
@@ -60,7 +60,7 @@ def test_get_rewrites_the_encoded_response_url_in_the_query(cpo, emsp, party_api
     assert entry.command == CommandType.GET_ACTIVE_CHARGING_PROFILE
 
 
-def test_delete_rewrites_the_response_url(cpo, emsp, party_api):
+def test_delete_rewrites_the_response_url(cpo, emsp, emsp_session, party_api):
     route = party_api.delete(url__startswith=f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
     emsp.client.delete(f"{RECEIVER}S1?response_url={quote(ORIGINAL, safe='')}", **TO_CPO)
     sent = parse_qs(urlsplit(str(route.calls.last.request.url)).query)
@@ -101,11 +101,12 @@ def test_open_routing_to_an_unknown_session_is_2001(cpo, emsp, party_api):
 def test_an_scsp_may_set_profiles(cpo, party_api):
     party_api.put(f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
     _, scsp_token = create_platform("SCSP", [("NL", "SCS", "SCSP")])
+    store_session(("NL", "SCS"))
     response = set_profile(ocpi_client(scsp_token))
     assert response.json()["status_code"] == 1000
 
 
-def test_result_is_relayed_and_answered_without_data(cpo, emsp, party_api):
+def test_result_is_relayed_and_answered_without_data(cpo, emsp, emsp_session, party_api):
     party_api.put(f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
     set_profile(emsp.client)
     entry = Command.objects.get()
@@ -124,7 +125,7 @@ def test_result_is_relayed_and_answered_without_data(cpo, emsp, party_api):
     assert entry.outcome == Outcome.ACCEPTED
 
 
-def test_active_profile_result_is_validated(cpo, emsp, party_api):
+def test_active_profile_result_is_validated(cpo, emsp, emsp_session, party_api):
     party_api.get(url__startswith=f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
     emsp.client.get(f"{RECEIVER}S1?duration=60&response_url=http://msp.test/r", **TO_CPO)
     entry = Command.objects.get()
@@ -137,7 +138,7 @@ def test_active_profile_result_is_validated(cpo, emsp, party_api):
     assert "profile.start_date_time: This field is required." in response.json()["status_message"]
 
 
-def test_profile_update_goes_to_the_last_party_that_set_one(cpo, emsp, party_api):
+def test_profile_update_goes_to_the_last_party_that_set_one(cpo, emsp, emsp_session, party_api):
     party_api.put(f"{CPO_PROFILES}S1").respond(json=PROFILE_RESPONSE)
     set_profile(emsp.client)
     update = party_api.put(f"{EMSP_PROFILES}S1").respond(
@@ -170,3 +171,11 @@ def test_profile_update_by_ocpi_to(cpo, emsp, party_api):
     )
     assert response.json()["status_code"] == 1000
     assert update.call_count == 1
+
+
+def test_profile_of_another_emsps_session_is_refused_with_ocpi_to(cpo, emsp, party_api):
+    store_session(("FR", "OTH"))
+    response = set_profile(emsp.client)  # OCPI-to: NL*CPO
+    assert response.json()["status_code"] == 2001
+    assert not party_api.calls
+    assert not Command.objects.exists()

@@ -8,13 +8,13 @@ from django.conf import settings
 from commands.models import Command, Outcome
 from locations.models import Location
 from parties.models import ConnectionStatus
-from sessions.models import Session
 from tests.commands.conftest import (
     CPO_COMMANDS,
     EMSP_RESPONSE_URL,
     TO_CPO,
     command_response,
     start_session,
+    store_session,
     token,
 )
 from tests.conftest import create_platform, ocpi_client
@@ -187,7 +187,7 @@ def test_offline_cpo_is_4003_and_logged(cpo, emsp, party_api):
     assert (entry.outcome, entry.status_code) == (Outcome.CPO_UNREACHABLE, 4003)
 
 
-def test_cpo_timeout_is_4002_and_logged(cpo, emsp, party_api):
+def test_cpo_timeout_is_4002_and_logged(cpo, emsp, emsp_session, party_api):
     party_api.post(f"{CPO_COMMANDS}STOP_SESSION").mock(side_effect=httpx.ReadTimeout("slow"))
     response = post(
         emsp.client, "STOP_SESSION", {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
@@ -242,21 +242,6 @@ def test_to_hub_is_treated_as_open_routing(cpo, emsp, party_api):
     )
     assert response.json()["status_code"] == 2001
     assert "session S1" in response.json()["status_message"]
-
-
-def store_session(emsp_ref, session_id="S1"):
-    moment = datetime(2024, 1, 1, tzinfo=UTC)
-    Session.objects.create(
-        country_code="NL",
-        party_id="CPO",
-        emsp_country_code=emsp_ref[0],
-        emsp_party_id=emsp_ref[1],
-        session_id=session_id,
-        status="ACTIVE",
-        document={"id": session_id},
-        start_date_time=moment,
-        last_updated_at=moment,
-    )
 
 
 def test_stop_session_is_routed_to_the_cpo_of_the_emsps_session(cpo, emsp, party_api):
@@ -353,3 +338,26 @@ def test_cancel_cannot_reach_another_emsps_reservation(cpo, emsp, party_api):
         format="json",
     )
     assert response.json()["status_code"] == 2001
+
+
+def test_another_emsps_session_cannot_be_stopped_by_naming_its_cpo(cpo, emsp, party_api):
+    store_session(("FR", "OTH"))
+    body = {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
+    response = post(emsp.client, "STOP_SESSION", body)  # OCPI-to: NL*CPO
+    assert response.json()["status_code"] == 2001
+    assert "session_id" in response.json()["status_message"]
+    assert not party_api.calls
+
+
+def test_reservation_until_the_end_of_year_9999_is_kept_that_long(cpo, emsp, party_api):
+    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
+    response = post(emsp.client, "RESERVE_NOW", reserve_now(expiry="9999-12-31T23:59:59Z"))
+    assert response.json()["status_code"] == 1000
+    assert Command.objects.get().expires_at.year == 9999
+
+
+def test_huge_timeout_from_the_cpo_is_not_an_error(cpo, emsp, party_api):
+    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response(timeout=10**15))
+    response = post(emsp.client, "START_SESSION", start_session())
+    assert response.json()["data"]["timeout"] == 10**15  # relayed as the CPO sent it
+    assert Command.objects.get().expires_at.year == 9999

@@ -101,6 +101,25 @@ def test_a_party_never_receives_its_own_push(db):
     assert emsp in delivery.receivers("locations", cpo, None)
 
 
+def test_a_push_queues_one_delivery_for_each_party_the_routing_lists(cpo, emsp_receiver):
+    create_platform(
+        "NSP", [("NL", "NSP", "NSP")], endpoints={("locations", "RECEIVER"): "http://nsp.test/l"}
+    )
+    create_platform(
+        "Offline",
+        [("BE", "MSP", "EMSP")],
+        endpoints={("locations", "RECEIVER"): "http://off.test/l"},
+        status=ConnectionStatus.OFFLINE,
+    )
+    listed = {str(p) for p in delivery.receivers("locations", cpo.parties.get(), None)}
+    push_put(cpo)
+    queued = [str(d.receiver) for d in Delivery.objects.select_related("receiver")]
+    assert sorted(queued) == sorted(listed) == ["DE*MSP (EMSP)", "NL*NSP (NSP)"]
+    message = Message.objects.get()
+    assert {d.message_id for d in Delivery.objects.all()} == {message.pk}
+    assert all(d.status == Delivery.Status.PENDING for d in Delivery.objects.all())
+
+
 # ---- sending ---------------------------------------------------------------------------
 
 

@@ -113,6 +113,13 @@ def test_link_is_absolute_on_the_hub_base_url(parties, settings):
         ("limit", "ten"),
         ("date_from", "2024-01-01T00:00:00+01:00"),
         ("date_to", "yesterday"),
+        ("offset", "9" * 30),
+        ("limit", "9" * 30),
+        ("after", "9" * 30),
+        ("offset", "9" * 5000),
+        ("offset", "\u0663"),  # ARABIC-INDIC DIGIT THREE
+        ("date_from", "\uff12\uff10\uff12\uff14-01-01T00:00:00Z"),  # full-width digits
+        ("date_to", "9999-12-31T23:59:60Z"),
     ],
 )
 def test_bad_parameters_are_2001_naming_them(parties, param, value):
@@ -125,3 +132,8 @@ def test_required_date_from_is_enforced(parties):
     body = parties.client.get(LIST, {"strict": "1"}).json()
     assert body["status_code"] == 2001
     assert "date_from" in body["status_message"]
+
+
+def test_largest_offset_is_an_empty_page(parties):
+    response = page(parties.client, offset=str(2**62), limit="10")
+    assert response.json()["data"] == []

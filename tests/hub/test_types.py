@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.types import format_datetime, parse_datetime
+from hub.types import LATEST, format_datetime, later, parse_datetime
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,25 @@ def test_format_is_utc_with_z_and_at_most_25_characters():
     moment = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     assert format_datetime(moment) == "2024-05-06T07:08:09.123Z"
     assert format_datetime(moment.replace(microsecond=0)) == "2024-05-06T07:08:09Z"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\uff12\uff10\uff12\uff14-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.\u0661Z",
+        "\u0662024-01-01T00:00:00Z",
+    ],
+)
+def test_datetime_takes_ascii_digits_only(value):
+    with pytest.raises(ValueError):
+        parse_datetime(value)
+
+
+def test_later_stops_at_the_end_of_year_9999():
+    end = parse_datetime("9999-12-31T23:00:00Z")
+    assert later(end, 7200) == LATEST
+    assert later(end, 10**20) == LATEST
+    assert later(parse_datetime("2024-01-01T00:00:00Z"), 60).isoformat() == (
+        "2024-01-01T00:01:00+00:00"
+    )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from commands.models import Command, Outcome
+from tests.commands.conftest import store_session
 from tests.conftest import create_platform, token_header
 from tests.servers import ocpi_ok
 
@@ -98,6 +99,9 @@ def world(hub, party_server):
             ("chargingprofiles", "RECEIVER"): f"{cpo.server.url}/ocpi/cpo/2.2.1/chargingprofiles",
         },
     )
+
+    for session_id in ("S", "S-1"):  # sessions the hub routed to the eMSP
+        store_session(("DE", "MSP"), session_id)
 
     class World:
         pass

@@ -108,7 +108,16 @@ def test_hub_registers_at_party_rotates_and_suspends(
     output = StringIO()
 
     call_command(
-        "register_at_party", party.versions_url, "party-token-a", "--name", "Example", stdout=output
+        "register_at_party",
+        party.versions_url,
+        "party-token-a",
+        "--name",
+        "Example",
+        "--party",
+        "NL:EXA:CPO",
+        "--party",
+        "NL:EXA:EMSP",
+        stdout=output,
     )
 
     assert [(r.method, r.path) for r in party.received[:3]] == [
@@ -204,7 +213,12 @@ def test_admin_registers_at_party_and_sees_each_step(
     party = FakeParty(party_server, call_back_hub=True)
     page = admin_client.post(
         reverse("admin:parties_platform_register"),
-        {"versions_url": party.versions_url, "token_a": "party-token-a", "name": "Via admin"},
+        {
+            "versions_url": party.versions_url,
+            "token_a": "party-token-a",
+            "name": "Via admin",
+            "parties": "NL:CPO:CPO",
+        },
     ).content.decode()
 
     assert "Registered: roles NL*CPO CPO; platform Via admin is CONNECTED" in page

@@ -56,7 +56,7 @@ def test_lists_status_and_parties_but_never_tokens(admin_client, cpo):
     )
 
 
-def test_suspend_and_reinstate_actions(admin_client, cpo):
+def test_suspend_and_reinstate_actions(admin_client, cpo, client_info_listener):
     admin_client.post(CHANGELIST, {"action": "suspend", "_selected_action": [cpo.pk]})
     assert Platform.objects.get(pk=cpo.pk).status == ConnectionStatus.SUSPENDED
     announced = Message.objects.get(module="hubclientinfo")  # the new status is pushed

@@ -1,4 +1,5 @@
-"""Platform authorization: a platform speaks only for its own parties (HUB-RULES R1.8.4)."""
+"""Platform authorization: a platform speaks only for its own parties (OCPI-from must be one
+of the roles registered with the token used)."""
 
 import pytest
 from rest_framework.test import APIRequestFactory

@@ -1,6 +1,7 @@
 """A registered platform updates (PUT) or ends (DELETE) its registration."""
 
-from parties.models import ConnectionStatus, Platform
+from hub.models import Message
+from parties.models import ConnectionStatus, Party, Platform
 from tests.conftest import announced_statuses, create_platform, ocpi_client
 from tests.fake_party import FakeParty, token_header
 
@@ -52,7 +53,7 @@ def test_failed_put_keeps_the_old_token_and_endpoints(db, party_server):
     assert platform.endpoint_url("locations", "SENDER") == f"{party.url}/old/locations"
 
 
-def test_put_brings_an_offline_platform_back(db, party_server):
+def test_put_brings_an_offline_platform_back(client_info_listener, db, party_server):
     party = FakeParty(party_server)
     platform, _ = registered(party, status=ConnectionStatus.OFFLINE)
     platform.client.put(URL, party.credentials("token-b2"), format="json")
@@ -60,7 +61,7 @@ def test_put_brings_an_offline_platform_back(db, party_server):
     assert announced_statuses() == ["CONNECTED"]
 
 
-def test_delete_unregisters(db, party_server):
+def test_delete_unregisters(client_info_listener, db, party_server):
     party = FakeParty(party_server)
     platform, token = registered(party)
 
@@ -93,3 +94,19 @@ def test_get_returns_the_token_the_client_uses(cpo):
     answer = cpo.client.get(URL).json()
     assert answer["data"]["token"] == cpo.token
     assert [role["role"] for role in answer["data"]["roles"]] == ["HUB"]
+
+
+def test_put_dropping_a_role_with_history_ends_it(db, party_server):
+    party = FakeParty(party_server)  # its credentials name NL*CPO only
+    platform, _ = registered(party)
+    extra = Party.objects.create(platform=platform, country_code="NL", party_id="CP2", role="CPO")
+    Message.objects.create(
+        module="locations", method="PUT", owner_country_code="NL", owner_party_id="CP2",
+        object_id="LOC1", body=b"{}", sender=extra,
+    )  # fmt: skip
+
+    answer = platform.client.put(URL, party.credentials("token-b2"), format="json").json()
+
+    assert answer["status_code"] == 1000
+    assert Party.objects.get(pk=extra.pk).archived_at is not None  # ended, its history kept
+    assert list(Party.objects.live().filter(platform=platform)) == [platform.parties.live().get()]

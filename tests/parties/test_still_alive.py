@@ -32,7 +32,7 @@ def test_due_are_silent_connected_and_all_offline_platforms(db, settings, party_
     assert due == {"silent", "offline"}
 
 
-def test_answering_platform_stays_connected(db, party_server):
+def test_answering_platform_stays_connected(client_info_listener, db, party_server):
     party = FakeParty(party_server)
     platform = platform_at(party)
     assert ping_platform(platform.pk) == "alive"
@@ -42,7 +42,7 @@ def test_answering_platform_stays_connected(db, party_server):
     assert announced_statuses() == []
 
 
-def test_silent_platform_goes_offline_then_connected_again(db, party_server):
+def test_silent_platform_goes_offline_then_connected_again(client_info_listener, db, party_server):
     party = FakeParty(party_server)
     platform = platform_at(party)
     party.server.stop()

@@ -7,6 +7,7 @@ import respx
 
 from hub import delivery
 from hub.models import Delivery, Message
+from parties.models import Party
 from sessions.models import Session
 from tests.conftest import create_platform
 from tests.sessions.conftest import EMSP_URL, SESSION, TOKEN, patch, period, put, session
@@ -160,3 +161,10 @@ def test_a_patch_after_a_missed_version_reaches_the_emsp_as_the_full_stored_sess
     stored = Session.objects.get().document
     assert json.loads(sent.content) == stored
     assert sorted(Delivery.objects.values_list("status", flat=True)) == ["DELIVERED", "SUPERSEDED"]
+
+
+def test_a_platform_hosting_the_emsp_id_in_two_roles_gets_one_push_for_the_emsp(world):
+    Party.objects.create(platform=world.emsp, country_code="DE", party_id="MSP", role="NSP")
+    put(world.cpo.client, "NL/CPO/S1", session())
+    (delivery,) = Delivery.objects.all()
+    assert delivery.receiver.role == "EMSP"

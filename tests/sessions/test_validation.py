@@ -45,7 +45,7 @@ def test_the_spec_examples_are_accepted(db):
         ({"location_id": "L" * 37}, "location_id"),
         ({"connector_id": 1}, "connector_id"),
         ({"currency": "eur"}, "currency"),
-        ({"status": "RESERVED"}, "status"),  # the enum value is RESERVATION (HUB-RULES §3.2)
+        ({"status": "RESERVED"}, "status"),  # the SessionStatus value is RESERVATION
         ({"start_date_time": "2024-01-01T10:00:00+00:00"}, "start_date_time"),
         ({"end_date_time": "yesterday"}, "end_date_time"),
         ({"meter_id": "M" * 256}, "meter_id"),

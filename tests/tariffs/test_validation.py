@@ -7,7 +7,7 @@ from tariffs.models import Tariff
 from tests.locations.conftest import cpo_client_for
 from tests.tariffs.conftest import FIXTURES, example, put, tariff
 
-# tariff_put_example.json lacks the required last_updated (HUB-RULES §5 item 12): see below.
+# tariff_put_example.json lacks the required last_updated (mod_tariffs, Tariff Object): see below.
 VALID_EXAMPLES = sorted(
     path.name for path in FIXTURES.glob("tariff*.json") if path.name != "tariff_put_example.json"
 )

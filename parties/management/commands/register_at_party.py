@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from parties.actions import register_at_party
+from parties.management.commands.invite_platform import party_spec
 
 
 class Command(BaseCommand):
@@ -13,8 +14,18 @@ class Command(BaseCommand):
         parser.add_argument("versions_url", help="The party's OCPI versions URL")
         parser.add_argument("token_a", help="The Token A the party issued for the hub")
         parser.add_argument("--name", default="", help="Platform name shown in the admin")
+        parser.add_argument(
+            "--party",
+            action="append",
+            default=[],
+            type=party_spec,
+            help="COUNTRY:PARTY:ROLE the party may register (repeatable), e.g. NL:ABC:CPO; "
+            "roles it sends that are not listed are refused",
+        )
 
-    def handle(self, *args, versions_url, token_a, name, **options):
-        outcome = register_at_party(versions_url, token_a, name, report=self.stdout.write)
+    def handle(self, *args, versions_url, token_a, name, party, **options):
+        outcome = register_at_party(
+            versions_url, token_a, name, report=self.stdout.write, parties=party
+        )
         if not outcome.ok:
             raise CommandError("Registration failed; see the steps above.")

@@ -1,0 +1,180 @@
+"""In-process cost of one push: W1 Location PUT, W2 EVSE PATCH and the storage baseline,
+through Django's WSGI handler (the whole middleware chain) against the database of
+DATABASE_URL, one thread, no network.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_profile \\
+        .venv/bin/python -m bench.profile_push [--requests 400] [--cprofile W1]
+
+Prints µs per request and SQL statements per request; `--cprofile` adds the functions
+where one workload's time goes. The database is flushed first: never point it at data
+that matters. Wake-ups go to CELERY_BROKER_URL (no worker needed).
+"""
+
+import argparse
+import base64
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import threading
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def setup() -> str:
+    """Migrate and flush the database; a CPO and three eMSPs; returns the CPO's header."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+    def platform(name, country_code, party_id, role):
+        record = Platform.objects.create(
+            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1", outgoing_token="x"
+        )
+        Party.objects.create(
+            platform=record, country_code=country_code, party_id=party_id, role=role
+        )
+        return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
+
+    _, token = platform("cpo", "NL", "CPO", "CPO")
+    for index in range(3):
+        record, _ = platform(f"emsp{index}", "DE", f"MS{index}", "EMSP")
+        Endpoint.objects.create(
+            platform=record,
+            identifier="locations",
+            role="RECEIVER",
+            url=f"http://127.0.0.1:{8821 + index}/ocpi/emsp/locations",
+        )
+    return "Token " + base64.b64encode(token.encode()).decode()
+
+
+def requests_of(kind: str, count: int, prefix: str = "P"):
+    """(method, path, body) of `count` requests of a workload (W1: new ids after `prefix`)."""
+    from bench.load import request_for
+
+    if kind.startswith("W1"):
+        return [request_for(kind, f"{prefix}{kind}-{n}", n) for n in range(count)]
+    # W2: the EVSEs of 100 Locations stored by the W1 warm-up
+    keys = [f"PW1-{n % 100}/PW1-{n % 100}-E{1 + n % 2}" for n in range(count)]
+    return [request_for(kind, key, n) for n, key in enumerate(keys)]
+
+
+def run(client, header, requests) -> tuple[list[float], float]:
+    """Wall µs of each request, and this process's CPU µs per request."""
+    timings = []
+    cpu_started = time.process_time()
+    thread_started = time.thread_time()
+    for method, path, body in requests:
+        started = time.perf_counter()
+        response = client.generic(
+            method, path, body, content_type="application/json", HTTP_AUTHORIZATION=header
+        )
+        timings.append((time.perf_counter() - started) * 1e6)
+        if b'"status_code":1000' not in response.content:
+            raise RuntimeError(f"{method} {path}: {response.content[:300]!r}")
+    if threading.active_count() > 1:  # the figure below would include other threads' CPU
+        mine = time.thread_time() - thread_started
+        print(f"  ({threading.active_count()} threads; this one {mine:.2f} s)")
+    return timings, (time.process_time() - cpu_started) * 1e6 / len(requests)
+
+
+# Where a push's CPU goes: (part, functions whose cumulative time it is, functions inside them
+# counted in another part). Functions are matched by "file:function" suffix.
+PARTS = [
+    ("authentication (token, platform, parties)", ["authentication.py:authenticate"], []),
+    ("rate limit (Redis)", ["throttling.py:allow_request"], []),
+    (
+        "routing headers, sending party",
+        ["hub/views.py:initial"],
+        ["rest_framework/views.py:initial"],
+    ),
+    ("validation", ["serializers.py:validate_object"], []),
+    ("receivers query (built, not run)", ["delivery.py:audience"], []),
+    ("read and lock the Location", ["actions.py:_locked"], []),
+    ("write the Location", ["actions.py:_save"], []),
+    ("Message INSERT", ["delivery.py:enqueue"], ["hub/sql.py:insert_per_row"]),
+    ("Delivery INSERT … SELECT receivers", ["hub/sql.py:insert_per_row"], []),
+    ("COMMIT", ["base/base.py:commit"], []),
+    ("wake-up after commit (Redis)", ["delivery.py:wake"], []),
+    (
+        "response: envelope, render, headers",
+        ["hub/views.py:finalize_response", "responses.py:ocpi_response"],
+        [],
+    ),
+]
+
+
+def breakdown(stats: pstats.Stats, cpu_per_request: float) -> None:
+    """Print µs per request of each part: its share of the profile times the unprofiled CPU."""
+    cumulative: dict[str, float] = {}
+    for (filename, _line, function), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+        cumulative[f"{filename}:{function}"] = cumulative.get(f"{filename}:{function}", 0) + ct
+
+    def total(suffixes):
+        return sum(time_ for key, time_ in cumulative.items() if key.endswith(tuple(suffixes)))
+
+    whole = total(["profile_push.py:run"])
+    accounted = 0.0
+    print(f"{'part':45} µs per request")
+    for name, inside, minus in PARTS:
+        share = (total(inside) - total(minus)) / whole
+        accounted += share
+        print(f"{name:45} {share * cpu_per_request:6.0f}")
+    rest = (1 - accounted) * cpu_per_request
+    print(f"{'the rest: Django, DRF, middleware, test client':45} {rest:6.0f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--cprofile", choices=["W1", "W2", "W1-baseline"])
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sort", default="cumulative", help="pstats order, e.g. tottime")
+    parser.add_argument("--breakdown", action="store_true", help="µs per part of the push")
+    args = parser.parse_args()
+    header = setup()
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    statements = []
+    connection.execute_wrappers.append(lambda execute, *a: statements.append(1) or execute(*a))
+    run(client, header, requests_of("W1", 100))  # warm-up; W2 patches these Locations
+    cpu_of = {}
+    for kind in ("W1", "W2", "W1-baseline"):
+        batch = requests_of(kind, args.requests, prefix="Q")  # not the warm-up's ids
+        statements.clear()
+        timings, cpu = run(client, header, batch)
+        cpu_of[kind] = cpu
+        print(
+            f"{kind:12} CPU {cpu:6.0f} µs per request, wall median "
+            f"{statistics.median(timings):6.0f} µs, "
+            f"{len(statements) / len(batch):.1f} SQL statements per request"
+        )
+    if args.cprofile:
+        batch = requests_of(args.cprofile, args.requests, prefix="R")
+        profiler = cProfile.Profile(time.thread_time)  # CPU, not waiting on the database
+        profiler.enable()
+        run(client, header, batch)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
+        if args.breakdown:
+            breakdown(stats, cpu_of[args.cprofile])
+            return
+        stats.print_stats(args.top)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Simulated OCPI parties and the `make demo` scenario (python -m demo)."""
