@@ -29,8 +29,8 @@ def test_stopping_a_worker_with_beat_leaves_no_process(celery_worker_process):
     before = set(processes_of_this_run())
     worker = celery_worker_process(beat=True)
     deadline = time.monotonic() + 20
-    while len(set(processes_of_this_run()) - before) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)  # the worker, its pool and beat
-    assert len(set(processes_of_this_run()) - before) >= 3
+    while len(set(processes_of_this_run()) - before) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the worker (a threads pool) and its embedded beat
+    assert len(set(processes_of_this_run()) - before) >= 2
     worker.stop()
     assert set(processes_of_this_run()) - before == set()
