@@ -34,6 +34,12 @@ demo: install
 test: install
 	$(BIN)/pytest
 
+# Property-based fuzzing of every interface, longer than in `make test` (FUZZ_EXAMPLES per
+# interface, new cases each run): no HTTP 500, always the envelope, nothing stored if refused.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -m fuzz -x
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
