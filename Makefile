@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PORT ?= 8001
 
-.PHONY: install run demo test lint format schema clean
+.PHONY: install run demo test fuzz lint format schema clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required"; exit 1; }

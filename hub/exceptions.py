@@ -4,7 +4,7 @@ import logging
 import math
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -90,6 +90,11 @@ def ocpi_exception_handler(exc, context):
         return response
     if isinstance(exc, drf.APIException):
         return _error(exc.status_code, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, DataError):  # a value the database cannot hold that validation let by
+        logger.warning("Value refused by the database: %s", exc)
+        return _error(
+            200, status.INVALID_OR_MISSING_PARAMETERS, "A value in the request cannot be stored"
+        )
     if isinstance(exc, IntegrityError):  # concurrent writes that retry_on_conflict did not settle
         logger.warning("Conflicting concurrent write: %s", exc)
         return _error(409, status.CLIENT_ERROR, "A concurrent request changed this object: retry")
