@@ -134,20 +134,45 @@ def shared_objects(
 
 def replay(module: str, owner: Party, receiver: Party) -> int:
     """Queue the owner's current objects of `module` that are shared with `receiver`, as PUTs
-    (a roaming agreement started allowing them); inside a transaction. Returns how many."""
+    (a roaming agreement started allowing them); inside a transaction. Returns how many.
+
+    In bulk (a few statements per thousand objects): a CPO may have tens of thousands."""
     targets = _module_audience(module, owner, ids=[receiver.pk]).parties()
     objects = shared_objects(module, owner, receiver) if targets else []
-    for object_id, segments, body in objects:
-        enqueue(
-            module=module,
-            method="PUT",
-            owner=PartyRef(*owner.ref),
-            object_id=object_id,
-            segments=segments,
-            body=body,
-            sender=owner,
-            receivers=targets,
-        )
+    messages = Message.objects.bulk_create(
+        (
+            Message(
+                module=module,
+                method="PUT",
+                owner_country_code=owner.country_code,
+                owner_party_id=owner.party_id,
+                object_id=object_id.upper(),
+                segments=segments,
+                body=body,
+                sender=owner,
+            )
+            for object_id, segments, body in objects
+        ),
+        batch_size=500,
+    )
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        (
+            Delivery(
+                message=message,
+                receiver=party,
+                object_key=message.object_key,
+                next_attempt_at=now,
+                retry_since=now,
+            )
+            for message in messages
+            for party in targets
+        ),
+        batch_size=500,
+    )
+    if messages:
+        receiver_ids = [party.pk for party in targets]
+        transaction.on_commit(lambda: wake(receiver_ids))
     return len(objects)
 
 
