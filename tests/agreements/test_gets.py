@@ -106,3 +106,19 @@ def test_a_cpo_pulls_the_tokens_of_emsps_it_may_exchange_tokens_with(world, poli
     assert ids(world.cpa.client.get(TOKENS), "uid") == [("MSA", "TOK1")]
     cpb_sees = ids(world.cpb.client.get(TOKENS), "uid")
     assert cpb_sees == ([("MSA", "TOK1"), ("MSB", "TOK1")] if policy == "open" else [])
+
+
+def test_a_platform_reads_what_any_of_its_parties_may_read(world, settings):
+    settings.HUB_ROAMING_POLICY = "open"
+    platform = world.msa.platform
+    platform.parties.create(country_code="DE", party_id="MSC", role="EMSP")
+    stored(world)
+    agree(world.cpa, world.msa, "tariffs")  # DE*MSA takes no Locations of CPA; DE*MSC may
+
+    whole_platform = world.msa.client.get(LOCATIONS)
+    as_msa = world.msa.client.get(
+        LOCATIONS, HTTP_OCPI_FROM_COUNTRY_CODE="DE", HTTP_OCPI_FROM_PARTY_ID="MSA"
+    )
+
+    assert ids(whole_platform) == [("CPA", "LOC1"), ("CPB", "LOC1")]
+    assert ids(as_msa) == [("CPB", "LOC1")]
