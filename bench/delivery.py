@@ -22,6 +22,7 @@ version arrived twice) and out-of-order (an older version arrived after a newer 
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -93,6 +94,9 @@ class Bench:
 
     def __exit__(self, *exc):
         self.receivers_process.stop(grace=5)
+        for code, root in self.roots.items():
+            if code != "current" or root != stack.ROOT:  # an exported copy, not this tree
+                shutil.rmtree(root.parent, ignore_errors=True)
 
     def add_code(self, code: str, ref: str):
         """The code at `ref`, exported, with its own migrated database: "current" is the code
