@@ -4,6 +4,7 @@ from django.db import transaction
 
 from hub import delivery
 from hub.exceptions import invalid, not_found
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
 from hub.sharing import share
 from hub.types import parse_datetime
@@ -22,13 +23,14 @@ def put_tariff(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> bool:
     """Validate and store a CPO's Tariff and queue its delivery; True when it is new."""
     if not isinstance(data, dict):
         raise invalid("body: expected a JSON object (Tariff)")
     targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
     _check_ids(owner, tariff_id, data)
-    validate_tariff(data)
+    validate_tariff(data, validation)
     with transaction.atomic():
         tariff, created = Tariff.objects.update_or_create(
             country_code=owner.country_code,
