@@ -1,6 +1,8 @@
 """CDRs interfaces of the hub: receiver (CPOs POST, read the hub's copy) and sender (eMSPs
 pull their own). CDRs are private to the eMSP they are for (the owner of `cdr_token`)."""
 
+import uuid
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from cdrs.actions import hub_location, post_cdr
@@ -61,7 +63,7 @@ class CdrCopyView(FunctionalView):
     )
     def get(self, request, cdr_uid):
         cpos = [party for party in self.requesting_parties() if party.role == Role.CPO]
-        found = Cdr.objects.visible_to(cpos).filter(uid=cdr_uid).first()
+        found = Cdr.objects.visible_to(cpos).filter(uid=_uuid_or_none(cdr_uid)).first()
         if found is None:
             raise not_found(f"Unknown CDR {cdr_uid}")
         if self.to_ref is None:
@@ -80,6 +82,20 @@ class CdrCopyView(FunctionalView):
             method="GET",
             url=found.emsp_location,
         )
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class CdrPushUrlView(FunctionalView):
+    """`{country_code}/{party_id}/{cdr_id}`: a CDR cannot be changed or replaced (mod_cdrs,
+    Receiver Interface: PUT, PATCH and DELETE are n/a), so every method is 405."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete"]
 
 
 class CdrListView(FunctionalView):

@@ -216,7 +216,7 @@ def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
     the sender (roaming agreements), never the sender itself. OCPI-to naming a party: see
     `routed_audience`.
     """
-    if to_ref is not None and to_ref != hub_party_ref():
+    if not is_broadcast(to_ref):
         return routed_audience(module, sender, to_ref)
     if sender.archived_at is not None:
         return NOBODY
@@ -226,6 +226,22 @@ def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
         roles=BROADCAST_ROLES.get(sender.role, ()),
         condition=exchange_condition(sender, module, "p.id"),
     )
+
+
+def is_broadcast(to_ref: PartyRef | None) -> bool:
+    """A push without OCPI-to, or with OCPI-to naming the hub, goes to everyone (for the
+    modules that broadcast: locations, tariffs, tokens; transport_and_format, Broadcast Push)."""
+    return to_ref is None or to_ref == hub_party_ref()
+
+
+def push_sender_ref(delivery: Delivery) -> PartyRef:
+    """OCPI-from of a push as the hub delivers it: the original sender (the object's owner,
+    the only party that may push it) on direct and open routing, the hub on a broadcast
+    (transport_and_format, Message Routing Headers)."""
+    message = delivery.message
+    if message.broadcast:
+        return hub_party_ref()
+    return PartyRef(message.owner_country_code, message.owner_party_id)
 
 
 def routed_audience(
@@ -336,6 +352,7 @@ def enqueue(
     sender: Party,
     receivers: "list[Party] | Audience",
     correlation_id: str = "",
+    broadcast: bool = False,
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
@@ -354,6 +371,7 @@ def enqueue(
         body=body,
         sender=sender,
         correlation_id=correlation_id[:100],
+        broadcast=broadcast,
     )
     sql.insert(message)
     transaction.on_commit(lambda: metrics.count_push(module))
@@ -676,7 +694,7 @@ def send_one(delivery: Delivery, receiver: Party) -> Outcome:
         content=body,
         correlation_id=message.correlation_id or None,
         to=PartyRef(*receiver.ref),
-        sender=hub_party_ref(),
+        sender=push_sender_ref(delivery),
     )
     attempt = DeliveryAttempt(
         delivery=delivery,

@@ -75,6 +75,7 @@ def push_location(
             sender=owner,
             receivers=targets,
             correlation_id=correlation_id,
+            broadcast=delivery.is_broadcast(to_ref),
         )
     return created
 

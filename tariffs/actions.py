@@ -43,7 +43,7 @@ def put_tariff(
             },
         )
         share(tariff, to_ref)
-        _enqueue("PUT", owner, tariff_id, body, targets, correlation_id)
+        _enqueue("PUT", owner, to_ref, tariff_id, body, targets, correlation_id)
     return created
 
 
@@ -58,10 +58,10 @@ def delete_tariff(
         )
         if not deleted:  # 404 + 2001, as for a PATCH of an object the hub never stored
             raise invalid(f"Unknown Tariff {tariff_id}", http_status=404)
-        _enqueue("DELETE", owner, tariff_id, b"", targets, correlation_id)
+        _enqueue("DELETE", owner, to_ref, tariff_id, b"", targets, correlation_id)
 
 
-def _enqueue(method, owner, tariff_id, body, targets, correlation_id) -> None:
+def _enqueue(method, owner, to_ref, tariff_id, body, targets, correlation_id) -> None:
     delivery.enqueue(
         module=MODULE,
         method=method,
@@ -72,6 +72,7 @@ def _enqueue(method, owner, tariff_id, body, targets, correlation_id) -> None:
         sender=owner,
         receivers=targets,
         correlation_id=correlation_id,
+        broadcast=delivery.is_broadcast(to_ref),
     )
 
 

@@ -88,6 +88,7 @@ def push_token(
             sender=owner,
             receivers=targets,
             correlation_id=correlation_id,
+            broadcast=delivery.is_broadcast(to_ref),
         )
     return created
 
