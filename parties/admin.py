@@ -13,7 +13,7 @@ from agreements.actions import archive_party, offboard_platform
 from hub.endpoints import versions_url
 from parties import actions
 from parties.forms import InviteForm, RegisterAtPartyForm
-from parties.models import Endpoint, Party, Platform
+from parties.models import Deviation, Endpoint, Party, Platform
 from parties.tasks import ping_platform
 
 FORM_TEMPLATE = "admin/parties/form.html"
@@ -41,6 +41,56 @@ class EndpointInline(admin.TabularInline):
         return False
 
 
+class DeviationInline(admin.TabularInline):
+    """The platform's deviation ledger, newest first (read-only: the hub writes it)."""
+
+    model = Deviation
+    fields = (
+        "module",
+        "direction",
+        "field",
+        "rule",
+        "count",
+        "first_seen",
+        "last_seen",
+        "example_request_id",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Deviation ledger (spec violations seen from this platform)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deviation)
+class DeviationAdmin(admin.ModelAdmin):
+    """Every platform's deviations, filterable by platform and module."""
+
+    list_display = (
+        "platform",
+        "module",
+        "direction",
+        "field",
+        "rule",
+        "count",
+        "first_seen",
+        "last_seen",
+        "example_request_id",
+    )
+    list_filter = ("platform", "module", "direction")
+    search_fields = ("field", "rule", "example_request_id")
+    list_select_related = ("platform",)
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
     list_display = (
@@ -51,7 +101,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "last_contact",
         "registration_noted_at",
     )
-    list_filter = ("status", "version")
+    list_filter = ("status", "version", "validation_policy")
     search_fields = ("name", "versions_url", "parties__party_id")
     fields = (
         "name",
@@ -61,6 +111,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "send_token_raw",
         "rate_limit",
         "realtime_rate_limit",
+        "validation_policy",
         "last_contact",
         "registration_note",
         "registration_noted_at",
@@ -76,7 +127,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "registration_noted_at",
         "created_at",
     )
-    inlines = [PartyInline, EndpointInline]
+    inlines = [PartyInline, EndpointInline, DeviationInline]
     actions = [
         "suspend",
         "reinstate",
