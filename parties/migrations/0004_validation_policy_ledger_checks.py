@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('parties', '0002_registration_note'),
+        ('parties', '0003_party_archived_at'),
     ]
 
     operations = [

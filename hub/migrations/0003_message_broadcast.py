@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hub', '0001_initial'),
+        ('hub', '0002_delivery_withheld_receiver_protected'),
     ]
 
     operations = [
