@@ -51,7 +51,7 @@ def test_a_direct_get_all_without_an_agreement_is_refused(world, policy):
     stored(world)
     agree(world.cpa, world.msa, "tariffs")
     cpas_answer = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": []}
-    cpa = respx.get(f"{base_url('cpa')}/s/tariffs/").respond(json=cpas_answer)
+    cpa = respx.get(f"{base_url('cpa')}/s/tariffs").respond(json=cpas_answer)
 
     refused = world.msa.client.get(LOCATIONS, **to(world.cpa))
     allowed = world.msa.client.get(TARIFFS, **to(world.cpa))  # forwarded to the CPO
