@@ -1,5 +1,5 @@
 """Every module answers HTTP 405 for the methods it does not offer, at every URL shape of its
-interfaces (R1.12.7: methods marked n/a in the spec), in the OCPI envelope."""
+interfaces (the methods the spec marks n/a), in the OCPI envelope."""
 
 import uuid
 

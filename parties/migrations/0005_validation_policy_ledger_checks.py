@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('parties', '0003_party_archived_at'),
+        ('parties', '0004_platform_rate_limits'),
     ]
 
     operations = [
