@@ -116,6 +116,7 @@ class Platform(models.Model):
             ("rotate_credentials", "Can rotate a platform's credentials"),
             ("issue_token_a", "Can issue a new Token A"),
             ("check_still_alive", "Can check a platform is still alive"),
+            ("check_platform", "Can run the platform check (GETs of its endpoints)"),
             ("offboard_platform", "Can offboard a platform"),
         ]
 
