@@ -90,6 +90,10 @@ class Check:
             self.results.append(Result(check, True, passed))
         return not problems
 
+    def note(self, module: str, field: str, rule: str) -> None:
+        """A problem in the platform's answers, counted in its deviation ledger too."""
+        record(self.platform, module, Deviation.Direction.ANSWERED, [(field, rule)])
+
     def get(self, url: str, to: PartyRef | None = None) -> Reply:
         remaining = self.deadline - time.monotonic()
         if self.requests >= self.max_requests or remaining <= 0:
@@ -121,7 +125,7 @@ class Check:
             problems.append(f"{url}: data is not {what}")
         return problems
 
-    def check_timestamp(self, reply: Reply, url: str) -> None:
+    def check_timestamp(self, reply: Reply, url: str, module: str = "") -> None:
         """DateTime format of the envelope's timestamp (types, DateTime)."""
         if not isinstance(reply.body, dict):
             return
@@ -130,6 +134,8 @@ class Check:
             parse_datetime(stamp)
         except (TypeError, ValueError) as error:
             self.timestamp_problems.append(f"{url}: timestamp {stamp!r}: {error}")
+            if module:
+                self.note(module, "(envelope) timestamp", f"Not an OCPI DateTime: {error}")
 
     def party_of(self, role: str) -> PartyRef | None:
         for party in self.platform.party_list():
@@ -241,23 +247,19 @@ class Check:
             query = f"date_from=2000-01-01T00:00:00Z&{query}"
         first = f"{join_url(url)}?{query}"
         reply = self.get(first, to)
-        self.check_timestamp(reply, first)
+        self.check_timestamp(reply, first, module)
         if not self.report(f"{check}: envelope", self.envelope_problems(reply, first, list)):
+            self.note(module, "(response body)", "Must be a successful OCPI envelope with a list")
             return
         page = reply.data
         headers = {name.lower(): value for name, value in reply.headers.items()}
         total = _count(headers.get("x-total-count"))
-        self.report(
-            f"{check}: X-Total-Count",
-            [] if total is not None else [f"{first}: {_header(headers, 'x-total-count')}"],
-            str(total),
-        )
         limit = _count(headers.get("x-limit"))
-        self.report(
-            f"{check}: X-Limit",
-            [] if limit else [f"{first}: {_header(headers, 'x-limit')}"],
-            str(limit),
-        )
+        # X-Total-Count may be 0; X-Limit, the most the server returns, may not.
+        for name, valid in (("X-Total-Count", total is not None), ("X-Limit", bool(limit))):
+            problem = _header(headers, name.lower())
+            if not self.report(f"{check}: {name}", [] if valid else [f"{first}: {problem}"]):
+                self.note(module, f"({name} header)", f"Required on a paginated answer: {problem}")
         objects = list(page)
         link = NEXT_LINK.search(headers.get("link", ""))
         more = total is not None and total > len(page)
@@ -269,13 +271,16 @@ class Check:
         elif link is not None:
             next_url = link.group(1)
             following = self.get(next_url, to)
-            self.check_timestamp(following, next_url)
+            self.check_timestamp(following, next_url, module)
             found = self.envelope_problems(following, next_url, list)
             problems += [f"the Link is not followable: {problem}" for problem in found]
             if not found:
                 objects += following.data
         passed = "followed" if link else "single page"
-        self.report(f"{check}: Link", problems, passed)
+        if not self.report(f"{check}: Link", problems, passed):
+            self.note(
+                module, "(Link header)", "Present exactly when there are more pages, and followable"
+            )
         self.check_objects(module, import_string(serializer_path), objects)
 
     def check_objects(self, module: str, serializer_class, objects: list) -> None:
@@ -288,7 +293,7 @@ class Check:
                 for path, rule in error_items(error.detail):
                     key = (ledger_path(path), rule)
                     problems[key] = problems.get(key, 0) + 1
-        record(self.platform, module, Deviation.Direction.ANSWERED, list(problems), "")
+        record(self.platform, module, Deviation.Direction.ANSWERED, list(problems))
         self.report(
             f"{module} SENDER: objects",
             [
@@ -310,12 +315,13 @@ class Check:
             receiving_role = Role.CPO if module == "tokens" else Role.EMSP
             to = self.party_of(receiving_role) or PartyRef(*self.platform.party_list()[0].ref)
         reply = self.get(target, to)
-        self.check_timestamp(reply, target)
+        self.check_timestamp(reply, target, module)
         problems = []
         if reply.http_status is None:
             problems.append(f"{target}: no answer ({reply.error})")
         elif reply.status_code is None or isinstance(reply.status_code, bool):
             problems.append(f"{target}: HTTP {reply.http_status}, the body is not an OCPI envelope")
+            self.note(module, "(response body)", "Must be an OCPI envelope, even for a 404")
         self.report(f"{module} RECEIVER: envelope", problems, f"HTTP {reply.http_status}")
 
 
@@ -336,7 +342,13 @@ def _count(value) -> int | None:
 
 def _header(headers: dict, name: str) -> str:
     value = headers.get(name)
-    return f"{name} header missing" if value is None else f"{name} {value!r} is not a count"
+    if value is None:
+        return f"{name} header missing"
+    return (
+        f"{name} {value!r} is not a positive count"
+        if name == "x-limit"
+        else f"{name} {value!r} is not a count"
+    )
 
 
 def check_platform(platform: Platform) -> PlatformCheck:
