@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hub', '0002_delivery_withheld_receiver_protected'),
+        ('hub', '0003_admin_action_permissions'),
     ]
 
     operations = [
