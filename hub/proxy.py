@@ -193,7 +193,7 @@ def check_answer(
         record_bad_answer(receiver.platform, reply, request)
         raise OCPIError(
             status.HUB_ERROR,
-            f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI envelope",
+            f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",
         )
 
 
