@@ -79,6 +79,7 @@ class Check:
         self.max_requests = settings.PLATFORM_CHECK_MAX_REQUESTS
         self.deadline = time.monotonic() + settings.PLATFORM_CHECK_SECONDS
         self.hub = PartyRef(settings.HUB_COUNTRY_CODE, settings.HUB_PARTY_ID)
+        self.timestamp_problems: list[str] = []  # reported together, as one check
 
     # ------------------------------------------------------------------ plumbing
 
@@ -147,7 +148,6 @@ class Check:
 
     def run(self) -> PlatformCheck:
         started = timezone.now()
-        self.timestamp_problems: list[str] = []
         try:
             endpoints = self.check_versions()
             if endpoints is not None:
