@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PORT ?= 8001
 
-.PHONY: install run demo test chaos lint format schema clean
+.PHONY: install run demo test chaos fuzz lint format schema clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required"; exit 1; }
@@ -37,6 +37,12 @@ test: install
 # The delivery ledger across a PostgreSQL restart (restarts the local cluster: needs root).
 chaos: install
 	$(BIN)/pytest -m chaos
+
+# Property-based fuzzing of every interface, longer than in `make test` (FUZZ_EXAMPLES per
+# interface, new cases each run): no HTTP 500, always the envelope, nothing stored if refused.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -m fuzz -x
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

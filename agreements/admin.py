@@ -3,6 +3,7 @@ party would receive (asked of the routing rule itself), and CSV import and expor
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -86,15 +87,15 @@ class AgreementAdmin(admin.ModelAdmin):
         changed = actions.set_status(queryset, status, self.who(request))
         self.message_user(request, f"{changed} agreement(s) now {status}.")
 
-    @admin.action(description="Activate")
+    @admin.action(description="Activate", permissions=["change"])
     def activate(self, request, queryset):
         self._set_status(request, queryset, AgreementStatus.ACTIVE)
 
-    @admin.action(description="Suspend")
+    @admin.action(description="Suspend", permissions=["change"])
     def suspend(self, request, queryset):
         self._set_status(request, queryset, AgreementStatus.SUSPENDED)
 
-    @admin.action(description="End")
+    @admin.action(description="End", permissions=["change"])
     def end(self, request, queryset):
         self._set_status(request, queryset, AgreementStatus.ENDED)
 
@@ -142,6 +143,8 @@ class AgreementAdmin(admin.ModelAdmin):
         return self.page(request, "matrix.html", "Roaming agreements", rows=rows, partners=partners)
 
     def matrix_action(self, request):
+        if not self.has_change_permission(request):  # a viewer sees the matrix, changes nothing
+            raise PermissionDenied("Requires the permission to change agreements")
         post = request.POST
         parties = Party.objects.live()
         if post.get("action") == "activate":
@@ -191,6 +194,8 @@ class AgreementAdmin(admin.ModelAdmin):
     def import_view(self, request):
         form = ImportForm(request.POST or None, request.FILES or None)
         errors = []
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied("Requires the permission to change agreements")
         if request.method == "POST" and form.is_valid():
             raw = form.cleaned_data["file"].read()
             try:

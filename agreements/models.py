@@ -76,14 +76,14 @@ class Agreement(AgreementTerms):
         Party,
         on_delete=models.PROTECT,
         related_name="agreements_as_cpo",
-        limit_choices_to={"role": Role.CPO},
+        limit_choices_to={"role": Role.CPO, "archived_at": None},
         verbose_name="CPO",
     )
     partner = models.ForeignKey(
         Party,
         on_delete=models.PROTECT,
         related_name="agreements_as_partner",
-        limit_choices_to={"role__in": PARTNER_ROLES},
+        limit_choices_to={"role__in": PARTNER_ROLES, "archived_at": None},
         help_text="The eMSP-type side: EMSP, NSP, OTHER, NAP or SCSP",
     )
     replayed_at = models.DateTimeField(

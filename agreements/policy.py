@@ -156,18 +156,21 @@ def readable_owners(parties: list[Party], module: str) -> Q:
     objects one of these parties may read (their own always)."""
     own = _refs_q(party.ref for party in parties)
     allowed: set[tuple[str, str]] = set()
-    decided: set[tuple[str, str]] = set()
+    bound: dict[tuple[str, str], set[int]] = {}  # owner -> the parties with an agreement with it
     for agreement in Agreement.objects.involving(parties).select_related("cpo", "partner"):
         for party in parties:
             if party.pk in (agreement.cpo_id, agreement.partner_id):
                 other = agreement.other(party)
-                decided.add(other.ref)
+                bound.setdefault(other.ref, set()).add(party.pk)
                 if other.archived_at is None and _allowed(agreement, module, None):
                     allowed.add(other.ref)
     if agreements_required():
         return own | _refs_q(allowed)
-    # Open: everyone except owners whose agreements with these parties all refuse.
-    return own | ~_refs_q(decided - allowed)
+    # Open: everyone, except owners every one of these parties has a refusing agreement with
+    # (a party without an agreement with the owner may read it).
+    everyone = {party.pk for party in parties}
+    refused = {ref for ref, having in bound.items() if ref not in allowed and having >= everyone}
+    return own | ~_refs_q(refused)
 
 
 def _refs_q(refs: Iterable[tuple[str, str]]) -> Q:

@@ -9,6 +9,7 @@ from hub.client import Reply
 from hub.endpoints import endpoint_url
 from hub.exceptions import invalid
 from hub.models import Delivery
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
 from hub.types import parse_datetime
 from parties.models import Party
@@ -30,6 +31,7 @@ def post_cdr(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> Cdr:
     """Validate and store a CPO's new CDR and queue its POST to the eMSP it is for.
 
@@ -39,7 +41,7 @@ def post_cdr(
     """
     if not isinstance(data, dict):
         raise invalid("body: expected a JSON object (CDR)")
-    validate_cdr(data)
+    validate_cdr(data, validation)
     ref = PartyRef(data["country_code"].upper(), data["party_id"].upper())
     key = (ref.country_code, ref.party_id)
     owner = next((party for party in platform_cpos if party.ref == key), None)

@@ -21,6 +21,7 @@ from hub.ocpi_types import (
     SessionChargingPeriodSerializer,
     SessionDimensionSerializer,
 )
+from hub.policy import STRICT, Validation
 from hub.serializers import (
     OPTIONAL,
     Boolean,
@@ -31,7 +32,6 @@ from hub.serializers import (
     Number,
     Pattern,
     String,
-    validate,
 )
 from tariffs.serializers import TariffSerializer
 
@@ -134,7 +134,24 @@ class CdrSerializer(serializers.Serializer):
         return attrs
 
 
-def validate_cdr(data) -> dict:
+# Refused even by a lenient policy (hub.policy): ids, the token the CDR is routed by, the
+# times the hub indexes, and the credit fields it checks against the id.
+REFUSED = frozenset(
+    (
+        "country_code",
+        "party_id",
+        "id",
+        "cdr_token.*",
+        "start_date_time",
+        "end_date_time",
+        "last_updated",
+        "credit",
+        "credit_reference_id",
+    )
+)
+
+
+def validate_cdr(data, validation: Validation = STRICT) -> dict:
     """Check a CDR; ValidationError names the field."""
-    validate(CdrSerializer, data)
+    validation.check(CdrSerializer, data, module="cdrs", refused=REFUSED)
     return data

@@ -10,6 +10,7 @@ from agreements.policy import may_exchange, no_agreement, require_exchange
 from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError, not_found
+from hub.proxy import check_connected, is_envelope, receiver_url
 from hub.retention import delete_in_batches
 from hub.routing import PartyRef
 from hub.types import later
@@ -70,21 +71,19 @@ def forward_command(
 
     Raises the 4xxx the requester gets when the CPO cannot be asked.
     """
-    platform = entry.cpo.platform
     if not may_exchange(entry.requester, entry.cpo, entry.module):
         record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
         raise no_agreement(entry.requester, entry.cpo, entry.module)
-    if not platform.is_connected:
-        record_failure(entry, Outcome.CPO_UNREACHABLE, status.CONNECTION_PROBLEM)
-        raise OCPIError(
-            status.CONNECTION_PROBLEM, f"Receiver {entry.cpo} is {platform.status.lower()}"
+    try:
+        base = receiver_url(entry.cpo, entry.module, "RECEIVER")
+    except OCPIError as error:
+        unreachable = error.status_code == status.CONNECTION_PROBLEM
+        record_failure(
+            entry, Outcome.CPO_UNREACHABLE if unreachable else Outcome.HUB_ERROR, error.status_code
         )
-    base = platform.endpoint_url(entry.module, "RECEIVER")
-    if base is None:
-        record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
-        raise OCPIError(status.HUB_ERROR, f"Receiver {entry.cpo} has no {entry.module} RECEIVER")
+        raise
     reply = call(
-        platform,
+        entry.cpo.platform,
         method,
         join_url(base, *segments),
         json_body=body,
@@ -110,7 +109,7 @@ def record_response(entry: Command, reply: Reply) -> None:
     if reply.http_status is None:
         outcome = Outcome.CPO_TIMEOUT if reply.timed_out else Outcome.CPO_UNREACHABLE
         return record_failure(entry, outcome, hub_unreachable_status(reply))
-    if reply.error or (reply.body is None and reply.content):
+    if reply.error or not is_envelope(reply):
         return record_failure(entry, Outcome.HUB_ERROR, status.HUB_ERROR)
     entry.status_code = reply.status_code
     entry.response = reply.data
@@ -180,14 +179,13 @@ def relay_result(entry: Command, body: dict) -> Reply:
         entry.requester,
         entry.correlation_id,
     )
-    platform = entry.requester.platform
-    if not platform.is_connected:
-        record_delivery(entry, f"not sent: platform {platform.status.lower()}")
-        raise OCPIError(
-            status.CONNECTION_PROBLEM, f"Receiver {entry.requester} is {platform.status.lower()}"
-        )
+    try:
+        check_connected(entry.requester)
+    except OCPIError:
+        record_delivery(entry, f"not sent: platform {entry.requester.platform.status.lower()}")
+        raise
     reply = call(
-        platform,
+        entry.requester.platform,
         "POST",
         entry.response_url,
         json_body=body,
@@ -210,16 +208,9 @@ def forward_profile_update(
 ) -> Reply:
     """PUT a CPO's ActiveChargingProfile to the eMSP/SCSP's chargingprofiles SENDER interface."""
     require_exchange(cpo, receiver, "chargingprofiles")
-    platform = receiver.platform
-    if not platform.is_connected:
-        raise OCPIError(
-            status.CONNECTION_PROBLEM, f"Receiver {receiver} is {platform.status.lower()}"
-        )
-    base = platform.endpoint_url("chargingprofiles", "SENDER")
-    if base is None:
-        raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} has no chargingprofiles SENDER")
+    base = receiver_url(receiver, "chargingprofiles", "SENDER")
     return call(
-        platform,
+        receiver.platform,
         "PUT",
         join_url(base, session_id),
         json_body=body,

@@ -79,10 +79,11 @@ def relay_without_data(reply: Reply, receiver: Party, sender: Party) -> HttpResp
 
 
 class CommandReceiverView(FunctionalView):
-    """POST {command}: an eMSP's command, forwarded to the CPO."""
+    """POST {command}: an eMSP's command, forwarded to the CPO. OTHER may send commands too:
+    it is an eMSP type of role (transport_and_format, Broadcast Push)."""
 
     rate_limit_scope = REALTIME
-    sender_roles = (Role.EMSP,)
+    sender_roles = (Role.EMSP, Role.OTHER)
 
     @extend_schema(
         operation_id="commands_receiver_post",

@@ -136,20 +136,45 @@ def shared_objects(
 
 def replay(module: str, owner: Party, receiver: Party) -> int:
     """Queue the owner's current objects of `module` that are shared with `receiver`, as PUTs
-    (a roaming agreement started allowing them); inside a transaction. Returns how many."""
+    (a roaming agreement started allowing them); inside a transaction. Returns how many.
+
+    In bulk (a few statements per thousand objects): a CPO may have tens of thousands."""
     targets = _module_audience(module, owner, ids=[receiver.pk]).parties()
     objects = shared_objects(module, owner, receiver) if targets else []
-    for object_id, segments, body in objects:
-        enqueue(
-            module=module,
-            method="PUT",
-            owner=PartyRef(*owner.ref),
-            object_id=object_id,
-            segments=segments,
-            body=body,
-            sender=owner,
-            receivers=targets,
-        )
+    messages = Message.objects.bulk_create(
+        (
+            Message(
+                module=module,
+                method="PUT",
+                owner_country_code=owner.country_code,
+                owner_party_id=owner.party_id,
+                object_id=object_id.upper(),
+                segments=segments,
+                body=body,
+                sender=owner,
+            )
+            for object_id, segments, body in objects
+        ),
+        batch_size=500,
+    )
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        (
+            Delivery(
+                message=message,
+                receiver=party,
+                object_key=message.object_key,
+                next_attempt_at=now,
+                retry_since=now,
+            )
+            for message in messages
+            for party in targets
+        ),
+        batch_size=500,
+    )
+    if messages:
+        receiver_ids = [party.pk for party in targets]
+        transaction.on_commit(lambda: wake(receiver_ids))
     return len(objects)
 
 
@@ -193,7 +218,7 @@ def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
     the sender (roaming agreements), never the sender itself. OCPI-to naming a party: see
     `routed_audience`.
     """
-    if to_ref is not None and to_ref != hub_party_ref():
+    if not is_broadcast(to_ref):
         return routed_audience(module, sender, to_ref)
     if sender.archived_at is not None:
         return NOBODY
@@ -203,6 +228,22 @@ def audience(module: str, sender: Party, to_ref: PartyRef | None) -> Audience:
         roles=BROADCAST_ROLES.get(sender.role, ()),
         condition=exchange_condition(sender, module, "p.id"),
     )
+
+
+def is_broadcast(to_ref: PartyRef | None) -> bool:
+    """A push without OCPI-to, or with OCPI-to naming the hub, goes to everyone (for the
+    modules that broadcast: locations, tariffs, tokens; transport_and_format, Broadcast Push)."""
+    return to_ref is None or to_ref == hub_party_ref()
+
+
+def push_sender_ref(delivery: Delivery) -> PartyRef:
+    """OCPI-from of a push as the hub delivers it: the original sender (the object's owner,
+    the only party that may push it) on direct and open routing, the hub on a broadcast
+    (transport_and_format, Message Routing Headers)."""
+    message = delivery.message
+    if message.broadcast:
+        return hub_party_ref()
+    return PartyRef(message.owner_country_code, message.owner_party_id)
 
 
 def routed_audience(
@@ -314,6 +355,7 @@ def enqueue(
     sender: Party,
     receivers: "list[Party] | Audience",
     correlation_id: str = "",
+    broadcast: bool = False,
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
@@ -332,6 +374,7 @@ def enqueue(
         body=body,
         sender=sender,
         correlation_id=correlation_id[:100],
+        broadcast=broadcast,
     )
     sql.insert(message)
     transaction.on_commit(lambda: metrics.count_push(module))
@@ -772,7 +815,7 @@ def transmit(request: Request, receiver: Party) -> tuple[Reply, datetime]:
         content=request.body,
         correlation_id=message.correlation_id or None,
         to=PartyRef(*receiver.ref) if routed else None,
-        sender=hub_party_ref() if routed else None,
+        sender=push_sender_ref(request.delivery) if routed else None,
     )
     return reply, started
 

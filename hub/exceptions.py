@@ -4,7 +4,7 @@ import logging
 import math
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -33,10 +33,10 @@ def not_found(message: str, status_code: int = status.CLIENT_ERROR) -> OCPIError
     return OCPIError(status_code, message, http_status=404)
 
 
-def flatten_errors(detail, path: str = "") -> list[str]:
-    """Turn DRF's nested error detail into `field.sub[0].name: message` lines."""
+def error_items(detail, path: str = "") -> list[tuple[str, str]]:
+    """DRF's nested error detail as (`field.sub[0].name`, message) pairs."""
     if isinstance(detail, dict):
-        lines = []
+        items = []
         for key, value in detail.items():
             if key == "non_field_errors":
                 child = path
@@ -44,17 +44,22 @@ def flatten_errors(detail, path: str = "") -> list[str]:
                 child = f"{path}[{key}]"
             else:
                 child = f"{path}.{key}" if path else str(key)
-            lines.extend(flatten_errors(value, child))
-        return lines
+            items.extend(error_items(value, child))
+        return items
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
-            return [f"{path}: {item}" if path else str(item) for item in detail]
-        lines = []
+            return [(path, str(item)) for item in detail]
+        items = []
         for index, item in enumerate(detail):
             if item:  # DRF puts {} for list items without errors
-                lines.extend(flatten_errors(item, f"{path}[{index}]"))
-        return lines
-    return [f"{path}: {detail}" if path else str(detail)]
+                items.extend(error_items(item, f"{path}[{index}]"))
+        return items
+    return [(path, str(detail))]
+
+
+def flatten_errors(detail) -> list[str]:
+    """Turn DRF's nested error detail into `field.sub[0].name: message` lines."""
+    return [f"{path}: {message}" if path else message for path, message in error_items(detail)]
 
 
 def ocpi_exception_handler(exc, context):
@@ -90,6 +95,11 @@ def ocpi_exception_handler(exc, context):
         return response
     if isinstance(exc, drf.APIException):
         return _error(exc.status_code, status.CLIENT_ERROR, str(exc.detail))
+    if isinstance(exc, DataError):  # a value the database cannot hold that validation let by
+        logger.warning("Value refused by the database: %s", exc)
+        return _error(
+            200, status.INVALID_OR_MISSING_PARAMETERS, "A value in the request cannot be stored"
+        )
     if isinstance(exc, IntegrityError):  # concurrent writes that retry_on_conflict did not settle
         logger.warning("Conflicting concurrent write: %s", exc)
         return _error(409, status.CLIENT_ERROR, "A concurrent request changed this object: retry")

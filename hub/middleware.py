@@ -56,6 +56,18 @@ def too_large(request, always: bool = False) -> JsonResponse | None:
     return None
 
 
+def nul_in_url(request) -> JsonResponse | None:
+    """2001 for a NUL character in the path or query: no id or parameter can hold one, and
+    PostgreSQL refuses it even in a comparison."""
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" in request.path_info or "%00" in query or "\x00" in query:
+        message = "URL: the NUL character (%00) is not allowed in a path or query parameter"
+        response = JsonResponse(envelope(None, status.INVALID_OR_MISSING_PARAMETERS, message))
+        response.status_code = 400
+        return response
+    return None
+
+
 def ocpi_request_middleware(get_response):
     """Echo X-Request-ID / X-Correlation-ID (generated when absent) and normalise OCPI paths.
 
@@ -84,7 +96,7 @@ def ocpi_request_middleware(get_response):
         )
         started = time.perf_counter()
         try:
-            response = too_large(request) or get_response(request)
+            response = too_large(request) or nul_in_url(request) or get_response(request)
         except RequestDataTooBig:
             response = too_large(request, always=True)
         except Exception:  # views answer their own errors; this is the last resort

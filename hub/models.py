@@ -65,6 +65,10 @@ class Message(models.Model):
     segments = models.JSONField(default=list, help_text="Path after {country_code}/{party_id}")
     body = models.BinaryField(help_text="The request body exactly as the sender sent it")
     correlation_id = models.CharField(max_length=100, blank=True)
+    broadcast = models.BooleanField(
+        default=False,
+        help_text="Sent to every receiver: delivered with OCPI-from = the hub, not the sender",
+    )
     sender = models.ForeignKey(
         "parties.Party", on_delete=models.PROTECT, related_name="messages_sent"
     )

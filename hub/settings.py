@@ -204,6 +204,9 @@ OCPI_MAX_ANSWER_BYTES = env_int("OCPI_MAX_ANSWER_BYTES", 4 * 1024 * 1024, minimu
 # Real-time authorization (tokens): a driver waits at the charger, and the CPO needs the 4002
 # in time to fall back to its whitelist (ALLOWED_OFFLINE).
 OCPI_AUTHORIZE_TIMEOUT = env_float("OCPI_AUTHORIZE_TIMEOUT", 3.0)
+# The platform check (admin action, `check_platform NAME`): at most this many GETs and seconds.
+PLATFORM_CHECK_MAX_REQUESTS = env_int("PLATFORM_CHECK_MAX_REQUESTS", 30, minimum=1)
+PLATFORM_CHECK_SECONDS = env_float("PLATFORM_CHECK_SECONDS", 60.0)
 
 # Celery. Embedded default: kombu's filesystem transport needs no server, yet a real worker
 # process consumes it. Production: redis://.

@@ -5,14 +5,11 @@ with OCPI-to naming a party is shared with that party only, until it is broadcas
 GET All serves each requester what is shared with it (`SharedQuerySet.readable_by`).
 """
 
-from hub.delivery import hub_party_ref
+from hub.delivery import is_broadcast
 from hub.routing import PartyRef
 from parties.models import Party
 
-
-def is_broadcast(to_ref: PartyRef | None) -> bool:
-    """A push without OCPI-to, or with OCPI-to naming the hub, goes to everyone."""
-    return to_ref is None or to_ref == hub_party_ref()
+__all__ = ["is_broadcast", "share"]
 
 
 def share(stored, to_ref: PartyRef | None) -> None:

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from hub.authentication import IsRegisteredPlatform
 from hub.exceptions import OCPIError, invalid, not_found
+from hub.policy import Validation
 from hub.routing import PartyRef, parse_routing_headers, routing_headers
 from parties.actions import change_status
 from parties.models import ConnectionStatus, Party, Platform
@@ -56,6 +57,11 @@ class FunctionalView(OCPIView):
                 + (f" with role {'/'.join(self.sender_roles)}" if self.sender_roles else ""),
                 http_status=403,
             )
+
+    @property
+    def validation(self) -> Validation:
+        """The calling platform's validation policy for this request's objects."""
+        return Validation(self.platform, self.request.ocpi_request_id)
 
     def finalize_response(self, request, response, *args, **kwargs):
         """The hub's own answers carry OCPI-to = the requester and OCPI-from = the hub (spec:

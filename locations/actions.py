@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from hub import delivery, sql, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.models import retry_on_conflict
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
 from hub.sharing import is_broadcast, share
 from hub.types import parse_datetime
@@ -45,6 +46,7 @@ def push_location(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> bool:
     """Validate and store a CPO's PUT or PATCH of a Location, EVSE or Connector, and queue
     its delivery to the receivers. Returns True when a PUT created the object."""
@@ -55,13 +57,13 @@ def push_location(
     targets = delivery.audience(MODULE, owner, to_ref)  # 4001 before anything is stored
     _check_ids(owner, segments, data, method)
     if method == "PUT":
-        validate_object(depth, data)
+        validate_object(depth, data, validation)
 
     with transaction.atomic():
         location = _locked(owner, segments[0])
         # A broadcast shares the Location with everyone: written with the rest of it.
         broadcast = is_broadcast(to_ref)
-        location, created = _apply(location, owner, segments, method, data, broadcast)
+        location, created = _apply(location, owner, segments, method, data, broadcast, validation)
         share(location, to_ref)
         delivery.enqueue(
             module=MODULE,
@@ -73,6 +75,7 @@ def push_location(
             sender=owner,
             receivers=targets,
             correlation_id=correlation_id,
+            broadcast=delivery.is_broadcast(to_ref),
         )
     return created
 
@@ -105,7 +108,7 @@ def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> No
         raise invalid("last_updated: required in every PATCH")
 
 
-def _apply(location, owner, segments, method, data, broadcast) -> tuple[Location, bool]:
+def _apply(location, owner, segments, method, data, broadcast, validation) -> tuple[Location, bool]:
     depth = len(segments)
     kind = KINDS[depth]
     if location is None:
@@ -132,7 +135,7 @@ def _apply(location, owner, segments, method, data, broadcast) -> tuple[Location
     current = parent if depth == 1 else resolve(document, segments)
     if current is None and method == "PATCH":
         raise _unknown(method, f"Unknown {kind} {segments[-1]}")
-    new = data if method == "PUT" else _merged(depth, current, data)
+    new = data if method == "PUT" else _merged(depth, current, data, validation)
     if depth == 1:
         document = new
     else:
@@ -148,10 +151,10 @@ def _apply(location, owner, segments, method, data, broadcast) -> tuple[Location
     return location, current is None
 
 
-def _merged(depth: int, current: dict, patch: dict) -> dict:
+def _merged(depth: int, current: dict, patch: dict, validation: Validation) -> dict:
     """A PATCH replaces the fields it names; the result must be a valid object."""
     merged = {**current, **patch}
-    validate_object(depth, merged)
+    validate_object(depth, merged, validation)
     return merged
 
 

@@ -17,6 +17,7 @@ from hub.ocpi_types import (
     GeoLocationSerializer,
     ImageSerializer,
 )
+from hub.policy import STRICT, Validation
 from hub.serializers import (
     OPTIONAL,
     URL,
@@ -28,7 +29,6 @@ from hub.serializers import (
     Pattern,
     String,
     enum_list,
-    validate,
 )
 
 STATUS = [
@@ -211,7 +211,34 @@ SERIALIZERS = {1: LocationSerializer, 2: EvseSerializer, 3: ConnectorSerializer}
 ID_FIELDS = {1: "id", 2: "uid", 3: "id"}
 
 
-def validate_object(depth: int, data) -> dict:
+# Refused even by a lenient policy (hub.policy): the ids and last_updated the hub stores and
+# copies to parents, and the lists of EVSEs and Connectors it merges by uid and id.
+_CONNECTOR_KEYS = ("id", "last_updated")
+_EVSE_KEYS = (
+    "uid",
+    "last_updated",
+    "connectors",
+    "connectors[]",
+    *(f"connectors[].{key}" for key in _CONNECTOR_KEYS),
+)
+REFUSED = {
+    1: frozenset(
+        (
+            "country_code",
+            "party_id",
+            "id",
+            "last_updated",
+            "evses",
+            "evses[]",
+            *(f"evses[].{key}" for key in _EVSE_KEYS),
+        )
+    ),
+    2: frozenset(_EVSE_KEYS),
+    3: frozenset(_CONNECTOR_KEYS),
+}
+
+
+def validate_object(depth: int, data, validation: Validation = STRICT) -> dict:
     """Check a Location (depth 1), EVSE (2) or Connector (3); ValidationError names the field."""
-    validate(SERIALIZERS[depth], data)
+    validation.check(SERIALIZERS[depth], data, module="locations", refused=REFUSED[depth])
     return data

@@ -2,18 +2,19 @@
 
 from drf_spectacular.utils import extend_schema_view
 
-from agreements.policy import require_exchange_with
 from hub.exceptions import not_found
 from hub.pagination import paginated_response
-from hub.proxy import get_at_receiver
+from hub.proxy import forward_get, get_at_receiver
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
 from hub.schema import get_list, get_object, push
 from hub.views import FunctionalView
-from locations.actions import KINDS, find_location, push_location, resolve
+from locations.actions import KINDS, MODULE, find_location, push_location, resolve
 from locations.models import Location
 from locations.serializers import ConnectorSerializer, EvseSerializer, LocationSerializer
 from parties.models import Role
+
+CPO = (Role.CPO,)
 
 
 def _segments(location_id, evse_uid, connector_id) -> list[str]:
@@ -53,7 +54,8 @@ def receiver_schema(kind: str, serializer):
 def sender_schema(kind: str, serializer):
     return get_object(
         f"locations_sender_get_{kind.lower()}",
-        f"A {kind} of the CPO named in OCPI-to, or of the only CPO with this Location",
+        f"A {kind} from the CPO named in OCPI-to (relayed), or the stored copy of the only CPO "
+        "with this Location",
         serializer,
     )
 
@@ -97,42 +99,54 @@ class LocationReceiverView(FunctionalView):
             data=request.data,
             body=body,
             correlation_id=request._request.ocpi_correlation_id,
+            validation=self.validation,
         )
         return ocpi_response(http_status=201 if created else 200)
 
 
 class LocationListView(FunctionalView):
-    """GET All via the hub: the stored Locations of every CPO (or of the one named in OCPI-to)."""
+    """GET All via the hub: the stored Locations of every CPO. With OCPI-to naming a CPO it is
+    a direct request, forwarded to that CPO's locations SENDER interface."""
 
     @get_list(
         "locations_sender_list",
-        "The stored Locations of every CPO, or of the CPO named in OCPI-to (paginated)",
+        "The stored Locations of every CPO (paginated); with OCPI-to naming a CPO, that CPO's "
+        "own answer, relayed",
         LocationSerializer,
     )
     def get(self, request):
+        if self.to_ref is not None:  # a direct request: the CPO's own answer
+            return forward_get(
+                request, sender=self.sender_party(), to_ref=self.to_ref, roles=CPO, module=MODULE
+            )
         locations = Location.objects.readable_by(self.requesting_parties(), "locations")
-        if self.to_ref is not None:  # a direct request: refused without an agreement
-            require_exchange_with(self.requesting_parties(), self.to_ref, "locations")
-            locations = locations.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         locations = locations.only("pk", "document")
         return paginated_response(request, locations, lambda location: location.document)
 
 
 class LocationObjectView(FunctionalView):
-    """`{location_id}[/{evse_uid}[/{connector_id}]]` of the CPO named in OCPI-to, or of the only
-    CPO that has this Location id (open routing)."""
+    """`{location_id}[/{evse_uid}[/{connector_id}]]`: forwarded to the CPO named in OCPI-to
+    (direct request); without OCPI-to, the stored copy of the only CPO that has this Location
+    id (open routing)."""
 
     @sender_schema("Location", LocationSerializer)
     def get(self, request, location_id, evse_uid=None, connector_id=None):
-        readers = self.requesting_parties()
-        if self.to_ref is not None:  # a direct request: refused without an agreement
-            require_exchange_with(readers, self.to_ref, "locations")
+        segments = _segments(location_id, evse_uid, connector_id)
+        if self.to_ref is not None:  # a direct request: the CPO's own answer
+            return forward_get(
+                request,
+                sender=self.sender_party(),
+                to_ref=self.to_ref,
+                roles=CPO,
+                module=MODULE,
+                segments=segments,
+            )
         location = find_location(
             location_id,
-            owner=self.to_ref,
-            among=Location.objects.readable_by(readers, "locations"),
+            owner=None,
+            among=Location.objects.readable_by(self.requesting_parties(), "locations"),
         )
-        return _stored_part(location, _segments(location_id, evse_uid, connector_id))
+        return _stored_part(location, segments)
 
 
 # The same views one and two levels down. Separate classes only so that each URL has its own

@@ -8,12 +8,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from agreements.actions import archive_party, offboard_platform
 from hub.endpoints import versions_url
+from hub.platform_check import check_platform
 from parties import actions
 from parties.forms import InviteForm, RegisterAtPartyForm
-from parties.models import Endpoint, Party, Platform
+from parties.models import Deviation, Endpoint, Party, Platform
 from parties.tasks import ping_platform
 
 FORM_TEMPLATE = "admin/parties/form.html"
@@ -41,6 +43,56 @@ class EndpointInline(admin.TabularInline):
         return False
 
 
+class DeviationInline(admin.TabularInline):
+    """The platform's deviation ledger, newest first (read-only: the hub writes it)."""
+
+    model = Deviation
+    fields = (
+        "module",
+        "direction",
+        "field",
+        "rule",
+        "count",
+        "first_seen",
+        "last_seen",
+        "example_request_id",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Deviation ledger (spec violations seen from this platform)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deviation)
+class DeviationAdmin(admin.ModelAdmin):
+    """Every platform's deviations, filterable by platform and module."""
+
+    list_display = (
+        "platform",
+        "module",
+        "direction",
+        "field",
+        "rule",
+        "count",
+        "first_seen",
+        "last_seen",
+        "example_request_id",
+    )
+    list_filter = ("platform", "module", "direction")
+    search_fields = ("field", "rule", "example_request_id")
+    list_select_related = ("platform",)
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
     list_display = (
@@ -51,7 +103,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "last_contact",
         "registration_noted_at",
     )
-    list_filter = ("status", "version")
+    list_filter = ("status", "version", "validation_policy")
     search_fields = ("name", "versions_url", "parties__party_id")
     fields = (
         "name",
@@ -62,6 +114,8 @@ class PlatformAdmin(admin.ModelAdmin):
         "max_in_flight",
         "rate_limit",
         "realtime_rate_limit",
+        "validation_policy",
+        "last_check",
         "last_contact",
         "registration_note",
         "registration_noted_at",
@@ -69,6 +123,7 @@ class PlatformAdmin(admin.ModelAdmin):
     )
     # Status changes go through the actions, so ClientInfo is pushed.
     readonly_fields = (
+        "last_check",
         "status",
         "versions_url",
         "version",
@@ -77,13 +132,14 @@ class PlatformAdmin(admin.ModelAdmin):
         "registration_noted_at",
         "created_at",
     )
-    inlines = [PartyInline, EndpointInline]
+    inlines = [PartyInline, EndpointInline, DeviationInline]
     actions = [
         "suspend",
         "reinstate",
         "issue_token_a",
         "rotate_credentials",
         "check_alive",
+        "check_platform",
         "offboard",
     ]
     change_list_template = "admin/parties/platform/change_list.html"
@@ -145,6 +201,9 @@ class PlatformAdmin(admin.ModelAdmin):
 
     def has_issue_token_a_permission(self, request):
         return request.user.has_perm("parties.issue_token_a")
+
+    def has_check_platform_permission(self, request):
+        return request.user.has_perm("parties.check_platform")
 
     def has_check_still_alive_permission(self, request):
         return request.user.has_perm("parties.check_still_alive")
@@ -247,6 +306,42 @@ class PlatformAdmin(admin.ModelAdmin):
         for platform in queryset:
             steps = offboard_platform(platform, f"admin {request.user.get_username()}")
             self.message_user(request, f"{platform}: {'; '.join(steps)}")
+
+    @admin.action(
+        description="Run the platform check (GETs of every advertised endpoint)",
+        permissions=["check_platform"],
+    )
+    def check_platform(self, request, queryset):
+        for platform in queryset:
+            report = check_platform(platform)
+            level = messages.WARNING if report.problems else messages.SUCCESS
+            self.message_user(
+                request,
+                f"{platform}: {len(report.problems)} problems in {report.requests} requests; "
+                "the report is on the platform's page",
+                level,
+            )
+
+    @admin.display(description="Last platform check")
+    def last_check(self, platform):
+        report = platform.checks.first()
+        if report is None:
+            return "Never run (action: Run the platform check)"
+        rows = format_html_join(
+            "",
+            "<li>{} <b>{}</b>: {}</li>",
+            (
+                ("OK" if result["ok"] else "PROBLEM", result["check"], result["detail"])
+                for result in report.results
+            ),
+        )
+        return format_html(
+            "{} ({} problems, {} requests)<ul>{}</ul>",
+            report.started_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            len(report.problems),
+            report.requests,
+            rows,
+        )
 
     @admin.action(
         description="Check still alive now (GET versions)", permissions=["check_still_alive"]

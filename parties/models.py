@@ -31,6 +31,13 @@ class ConnectionStatus(models.TextChoices):
     SUSPENDED = "SUSPENDED"
 
 
+class ValidationPolicy(models.TextChoices):
+    """How the hub treats a platform's spec violations (docs/validation.md)."""
+
+    LENIENT = "LENIENT", "Lenient: refuse only what the hub cannot route, store or merge"
+    STRICT = "STRICT", "Strict: refuse every spec violation with 2001"
+
+
 class InterfaceRole(models.TextChoices):
     SENDER = "SENDER"
     RECEIVER = "RECEIVER"
@@ -87,6 +94,9 @@ class Platform(models.Model):
         help_text="Requests per second for real-time authorization and commands, counted "
         "apart from the rest (empty: HUB_RATE_LIMIT_REALTIME)",
     )
+    validation_policy = models.CharField(
+        max_length=8, choices=ValidationPolicy.choices, default=ValidationPolicy.LENIENT
+    )
     registration_note = models.TextField(
         blank=True, help_text="Outcome of the last credentials exchange, for the admin"
     )
@@ -113,6 +123,7 @@ class Platform(models.Model):
             ("rotate_credentials", "Can rotate a platform's credentials"),
             ("issue_token_a", "Can issue a new Token A"),
             ("check_still_alive", "Can check a platform is still alive"),
+            ("check_platform", "Can run the platform check (GETs of its endpoints)"),
             ("offboard_platform", "Can offboard a platform"),
         ]
 
@@ -168,6 +179,61 @@ class Platform(models.Model):
             ):
                 return party
         return None
+
+
+class Deviation(models.Model):
+    """One kind of spec violation seen from a platform: the deviation ledger.
+
+    Kept per (platform, module, direction, field, rule) with a count, so an operator can show
+    a party what to fix without reading logs.
+    """
+
+    class Direction(models.TextChoices):
+        SENT = "SENT", "In what the platform sent to the hub"
+        ANSWERED = "ANSWERED", "In the platform's answer to the hub"
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="deviations")
+    module = models.CharField(max_length=32)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    field = models.CharField(max_length=200, help_text="Field path; [] stands for any index")
+    rule = models.CharField(max_length=300, help_text="The rule the value breaks")
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    example_request_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "module", "direction", "field", "rule"],
+                name="one_ledger_row_per_deviation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} {self.field}: {self.rule}"
+
+
+class PlatformCheck(models.Model):
+    """The report of one platform check (parties.platform_check), problem by problem."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="checks")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    requests = models.PositiveIntegerField(default=0)
+    # [{"check": "...", "ok": bool, "detail": "..."}], in the order they ran
+    results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Check of {self.platform} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def problems(self) -> list[dict]:
+        return [result for result in self.results if not result["ok"]]
 
 
 class PlatformTokenQuerySet(models.QuerySet):

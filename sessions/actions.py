@@ -8,14 +8,30 @@ from cdrs.serializers import SessionChargingPeriodSerializer
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid
 from hub.models import retry_on_conflict
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
-from hub.serializers import OPTIONAL, validate
+from hub.serializers import OPTIONAL
 from hub.types import parse_datetime
 from parties.models import Party
 from sessions.models import Session
 from sessions.serializers import SessionSerializer
 
 MODULE = "sessions"
+# Refused even by a lenient policy (hub.policy): ids, the token the Session is routed by, the
+# stored status and times, and charging_periods (a PATCH appends to the list).
+REFUSED = frozenset(
+    (
+        "country_code",
+        "party_id",
+        "id",
+        "cdr_token.*",
+        "start_date_time",
+        "end_date_time",
+        "status",
+        "last_updated",
+        "charging_periods",
+    )
+)
 
 
 class PatchedPeriodsSerializer(serializers.Serializer):
@@ -39,6 +55,7 @@ def push_session(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> bool:
     """Validate and store a CPO's PUT or PATCH of a Session and queue its delivery to the one
     eMSP it is for. Returns True when a PUT created the Session."""
@@ -46,9 +63,9 @@ def push_session(
         raise invalid("body: expected a JSON object (Session)")
     _check_ids(owner, session_id, data, method)
     if method == "PUT":
-        validate(SessionSerializer, data)
-    else:
-        validate(PatchedPeriodsSerializer, data)  # errors name the PATCH's own periods
+        validation.check(SessionSerializer, data, module=MODULE, refused=REFUSED)
+    else:  # errors name the PATCH's own periods
+        validation.check(PatchedPeriodsSerializer, data, module=MODULE, refused=REFUSED)
 
     with transaction.atomic():
         session = (
@@ -65,7 +82,7 @@ def push_session(
                 f"Unknown Session {session_id}: PUT it first",
                 http_status=404,
             )
-        document = data if method == "PUT" else _merged(session.document, data)
+        document = data if method == "PUT" else _merged(session.document, data, validation)
         emsp = _emsp(to_ref, data, session)
         # 4001 (unknown) or 4000 (no agreement at the session's start): rolls back
         targets = delivery.routed_receivers(
@@ -102,7 +119,7 @@ def _check_ids(owner: Party, session_id: str, data: dict, method: str) -> None:
         raise invalid("last_updated: required in every PATCH")
 
 
-def _merged(current: dict, patch: dict) -> dict:
+def _merged(current: dict, patch: dict, validation: Validation) -> dict:
     """A PATCH replaces the fields it names, except charging_periods: those are appended
     (mod_sessions: PATCH Method). The result must be a valid Session."""
     merged = {**current, **patch}
@@ -110,7 +127,7 @@ def _merged(current: dict, patch: dict) -> dict:
         merged["charging_periods"] = (current.get("charging_periods") or []) + (
             patch["charging_periods"] or []
         )
-    validate(SessionSerializer, merged)
+    validation.check(SessionSerializer, merged, module=MODULE, refused=REFUSED)
     return merged
 
 

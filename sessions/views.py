@@ -10,7 +10,7 @@ from rest_framework import serializers
 from cdrs.models import EMSP_ROLES
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward, get_at_receiver
+from hub.proxy import find_receiver, forward, forward_get, get_at_receiver
 from hub.responses import ocpi_response
 from hub.routing import PartyRef
 from hub.schema import envelope, get_list, get_object, push
@@ -81,12 +81,14 @@ class SessionReceiverView(FunctionalView):
             data=request.data,
             body=body,
             correlation_id=request._request.ocpi_correlation_id,
+            validation=self.validation,
         )
         return ocpi_response(http_status=201 if created else 200)
 
 
 class SessionListView(FunctionalView):
-    """GET list (date_from required): the requester's own Sessions only."""
+    """GET list (date_from required): the requester's own Sessions only. With OCPI-to naming a
+    CPO it is a direct request, forwarded to that CPO's sessions SENDER interface."""
 
     @get_list(
         "sessions_sender_list",
@@ -95,9 +97,15 @@ class SessionListView(FunctionalView):
         date_from_required=True,
     )
     def get(self, request):
+        if self.to_ref is not None:  # a direct request: the CPO's own answer
+            return forward_get(
+                request,
+                sender=self.sender_party(),
+                to_ref=self.to_ref,
+                roles=(Role.CPO,),
+                module=MODULE,
+            )
         sessions = Session.objects.visible_to(self.requesting_parties()).only("pk", "document")
-        if self.to_ref is not None:
-            sessions = sessions.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(
             request, sessions, lambda session: session.document, require_date_from=True
         )

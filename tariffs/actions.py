@@ -4,6 +4,7 @@ from django.db import transaction
 
 from hub import delivery
 from hub.exceptions import invalid, not_found
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
 from hub.sharing import share
 from hub.types import parse_datetime
@@ -22,13 +23,14 @@ def put_tariff(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> bool:
     """Validate and store a CPO's Tariff and queue its delivery; True when it is new."""
     if not isinstance(data, dict):
         raise invalid("body: expected a JSON object (Tariff)")
     targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
     _check_ids(owner, tariff_id, data)
-    validate_tariff(data)
+    validate_tariff(data, validation)
     with transaction.atomic():
         tariff, created = Tariff.objects.update_or_create(
             country_code=owner.country_code,
@@ -41,7 +43,7 @@ def put_tariff(
             },
         )
         share(tariff, to_ref)
-        _enqueue("PUT", owner, tariff_id, body, targets, correlation_id)
+        _enqueue("PUT", owner, to_ref, tariff_id, body, targets, correlation_id)
     return created
 
 
@@ -56,10 +58,10 @@ def delete_tariff(
         )
         if not deleted:  # 404 + 2001, as for a PATCH of an object the hub never stored
             raise invalid(f"Unknown Tariff {tariff_id}", http_status=404)
-        _enqueue("DELETE", owner, tariff_id, b"", targets, correlation_id)
+        _enqueue("DELETE", owner, to_ref, tariff_id, b"", targets, correlation_id)
 
 
-def _enqueue(method, owner, tariff_id, body, targets, correlation_id) -> None:
+def _enqueue(method, owner, to_ref, tariff_id, body, targets, correlation_id) -> None:
     delivery.enqueue(
         module=MODULE,
         method=method,
@@ -70,6 +72,7 @@ def _enqueue(method, owner, tariff_id, body, targets, correlation_id) -> None:
         sender=owner,
         receivers=targets,
         correlation_id=correlation_id,
+        broadcast=delivery.is_broadcast(to_ref),
     )
 
 

@@ -11,6 +11,7 @@ from hub.ocpi_types import (
     EnergyMixSerializer,
     PriceSerializer,
 )
+from hub.policy import STRICT, Validation
 from hub.serializers import (
     OPTIONAL,
     URL,
@@ -22,7 +23,6 @@ from hub.serializers import (
     Pattern,
     String,
     enum_list,
-    validate,
 )
 
 TARIFF_TYPE = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
@@ -93,7 +93,11 @@ class TariffSerializer(serializers.Serializer):
     last_updated = DateTime()
 
 
-def validate_tariff(data) -> dict:
+# Refused even by a lenient policy (hub.policy): ids, the stored currency and last_updated.
+REFUSED = frozenset(("country_code", "party_id", "id", "currency", "last_updated"))
+
+
+def validate_tariff(data, validation: Validation = STRICT) -> dict:
     """Check a Tariff; ValidationError names the field."""
-    validate(TariffSerializer, data)
+    validation.check(TariffSerializer, data, module="tariffs", refused=REFUSED)
     return data

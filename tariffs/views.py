@@ -2,9 +2,8 @@
 
 from drf_spectacular.utils import extend_schema
 
-from agreements.policy import require_exchange_with
 from hub.pagination import paginated_response
-from hub.proxy import get_at_receiver
+from hub.proxy import forward_get, get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import EMPTY, get_list, get_object, push
 from hub.views import FunctionalView
@@ -13,6 +12,8 @@ from tariffs.actions import delete_tariff, find_tariff, put_tariff
 from tariffs.models import Tariff
 from tariffs.serializers import TariffSerializer
 
+MODULE = "tariffs"
+CPO = (Role.CPO,)
 RECEIVING_ROLES = (Role.EMSP, Role.NSP, Role.OTHER, Role.NAP)
 
 
@@ -53,6 +54,7 @@ class TariffReceiverView(FunctionalView):
             data=request.data,
             body=body,
             correlation_id=request._request.ocpi_correlation_id,
+            validation=self.validation,
         )
         return ocpi_response(http_status=201 if created else 200)
 
@@ -72,17 +74,20 @@ class TariffReceiverView(FunctionalView):
 
 
 class TariffListView(FunctionalView):
-    """GET All via the hub: the stored Tariffs of every CPO (or of the one named in OCPI-to)."""
+    """GET All via the hub: the stored Tariffs of every CPO. With OCPI-to naming a CPO it is a
+    direct request, forwarded to that CPO's tariffs SENDER interface."""
 
     @get_list(
         "tariffs_sender_list",
-        "The stored Tariffs of every CPO, or of the CPO named in OCPI-to (paginated)",
+        "The stored Tariffs of every CPO (paginated); with OCPI-to naming a CPO, that CPO's "
+        "own answer, relayed",
         TariffSerializer,
     )
     def get(self, request):
+        if self.to_ref is not None:  # a direct request: the CPO's own answer
+            return forward_get(
+                request, sender=self.sender_party(), to_ref=self.to_ref, roles=CPO, module=MODULE
+            )
         tariffs = Tariff.objects.readable_by(self.requesting_parties(), "tariffs")
-        if self.to_ref is not None:  # a direct request: refused without an agreement
-            require_exchange_with(self.requesting_parties(), self.to_ref, "tariffs")
-            tariffs = tariffs.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         tariffs = tariffs.only("pk", "document")
         return paginated_response(request, tariffs, lambda tariff: tariff.document)

@@ -22,7 +22,14 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
+from parties.models import (
+    ConnectionStatus,
+    Endpoint,
+    Party,
+    Platform,
+    PlatformToken,
+    ValidationPolicy,
+)
 from tests.servers import PartyServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +145,13 @@ def ocpi_client(token: str | None, **headers) -> APIClient:
     if token is not None:
         client.credentials(HTTP_AUTHORIZATION=token_header(token), **headers)
     return client
+
+
+@pytest.fixture
+def strict_platforms(monkeypatch):
+    """Platforms created in the test validate strictly: every spec violation is a 2001."""
+    field = Platform._meta.get_field("validation_policy")
+    monkeypatch.setattr(field, "default", ValidationPolicy.STRICT)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.models import Message, retry_on_conflict
+from hub.policy import STRICT, Validation
 from hub.routing import PartyRef
 from hub.sharing import share
 from hub.types import parse_datetime
@@ -14,6 +15,9 @@ from tokens.models import Token
 from tokens.serializers import DEFAULT_TYPE, validate_token
 
 MODULE = "tokens"
+# Parties that own and push Tokens: eMSPs, and OTHER, which the spec sees as an eMSP type of
+# role (transport_and_format, Broadcast Push).
+TOKEN_OWNERS = (Role.EMSP, Role.OTHER)
 
 
 def key_type(query_type: str | None, data: dict) -> str:
@@ -37,6 +41,7 @@ def push_token(
     data,
     body: bytes,
     correlation_id: str = "",
+    validation: Validation = STRICT,
 ) -> bool:
     """Validate and store an eMSP's PUT or PATCH of a Token and queue its delivery to the CPOs.
     Returns True when a PUT created the Token."""
@@ -46,7 +51,7 @@ def push_token(
     targets = delivery.receivers(MODULE, owner, to_ref)  # 4001 before anything is stored
     _check_ids(owner, uid, data, method)
     if method == "PUT":
-        validate_token(data)
+        validate_token(data, validation)
 
     with transaction.atomic():
         token = (
@@ -65,7 +70,9 @@ def push_token(
                 uid=uid.upper(),
                 type=token_type,
             )
-        document = data if method == "PUT" else validate_token({**token.document, **data})
+        document = (
+            data if method == "PUT" else validate_token({**token.document, **data}, validation)
+        )
         token.document = document
         token.contract_id = str(document["contract_id"])
         token.last_updated_at = parse_datetime(document["last_updated"])
@@ -81,6 +88,7 @@ def push_token(
             sender=owner,
             receivers=targets,
             correlation_id=correlation_id,
+            broadcast=delivery.is_broadcast(to_ref),
         )
     return created
 
@@ -115,7 +123,7 @@ def token_owner(uid: str, token_type: str) -> Party:
         party_id=OuterRef("party_id"),
     )
     owners = list(
-        Party.objects.filter(Exists(owns), role=Role.EMSP)
+        Party.objects.filter(Exists(owns), role__in=TOKEN_OWNERS)
         .select_related("platform")
         .prefetch_related("platform__endpoints")[:2]
     )

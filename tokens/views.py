@@ -5,13 +5,13 @@ from drf_spectacular.utils import extend_schema
 
 from agreements.policy import readable_owners
 from hub.pagination import paginated_response
-from hub.proxy import find_receiver, forward, get_at_receiver
+from hub.proxy import find_receiver, forward, forward_get, get_at_receiver
 from hub.responses import ocpi_response
 from hub.schema import TOKEN_TYPE_QUERY, data_envelope, get_list, get_object, push
 from hub.throttling import REALTIME
 from hub.views import FunctionalView
 from parties.models import Role
-from tokens.actions import find_token, push_token, token_owner
+from tokens.actions import TOKEN_OWNERS, find_token, push_token, token_owner
 from tokens.models import Token
 from tokens.serializers import (
     DEFAULT_TYPE,
@@ -24,9 +24,13 @@ from tokens.serializers import (
 
 
 class TokenReceiverView(FunctionalView):
-    """`{country_code}/{party_id}/{token_uid}[?type=]`, the eMSP's own. A CPO cannot push."""
+    """`{country_code}/{party_id}/{token_uid}[?type=]`, the eMSP's own. A CPO cannot push.
 
-    sender_roles = (Role.EMSP,)
+    OTHER pushes Tokens too: for this module the spec sees it as an eMSP type of role
+    (transport_and_format, Broadcast Push).
+    """
+
+    sender_roles = TOKEN_OWNERS
 
     @get_object(
         "tokens_receiver_get",
@@ -79,13 +83,14 @@ class TokenReceiverView(FunctionalView):
             data=request.data,
             body=body,
             correlation_id=request._request.ocpi_correlation_id,
+            validation=self.validation,
         )
         return ocpi_response(http_status=201 if created else 200)
 
 
 class TokenListView(FunctionalView):
     """GET All via the hub: for a CPO the Tokens of every eMSP shared with it; for an eMSP its
-    own (OCPI-to naming an eMSP narrows to that eMSP's Tokens)."""
+    own. With OCPI-to naming an eMSP it is a direct request, forwarded to that eMSP."""
 
     @get_list(
         "tokens_sender_list",
@@ -93,11 +98,17 @@ class TokenListView(FunctionalView):
         TokenSerializer,
     )
     def get(self, request):
+        if self.to_ref is not None:  # a direct request: the eMSP's own answer
+            return forward_get(
+                request,
+                sender=self.sender_party(),
+                to_ref=self.to_ref,
+                roles=TOKEN_OWNERS,
+                module="tokens",
+            )
         parties = self.requesting_parties()
         tokens = Token.objects.visible_to(parties).filter(readable_owners(parties, "tokens"))
         tokens = tokens.only("pk", "document")
-        if self.to_ref is not None:
-            tokens = tokens.owned_by(self.to_ref.country_code, self.to_ref.party_id)
         return paginated_response(request, tokens, lambda token: token.document)
 
 
@@ -122,7 +133,7 @@ class TokenAuthorizeView(FunctionalView):
         if body is not None and request.data is not None:
             validate_location_references(request.data)
         if self.to_ref is not None:
-            receiver = find_receiver(self.to_ref, (Role.EMSP,))
+            receiver = find_receiver(self.to_ref, TOKEN_OWNERS)
         else:
             receiver = token_owner(token_uid, token_type)
         return forward(

@@ -17,7 +17,7 @@ from tests.tariffs.conftest import tariff
 from tests.tokens.conftest import token
 
 RECEIVERS = ("locations", "tariffs", "tokens", "sessions", "cdrs", "hubclientinfo")
-SENDERS = ("tokens", "sessions", "chargingprofiles")
+SENDERS = ("tokens", "sessions", "chargingprofiles", "locations", "tariffs")
 CPOS = {"cpa": ("NL", "CPA"), "cpb": ("NL", "CPB")}
 EMSPS = {"msa": ("DE", "MSA"), "msb": ("DE", "MSB")}
 

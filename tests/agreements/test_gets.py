@@ -1,7 +1,10 @@
 """GET All and GET of one object via the hub show only what the pair's agreement allows."""
 
+import respx
+
 from tests.agreements.conftest import (
     agree,
+    base_url,
     location_of,
     put_location,
     put_tariff,
@@ -43,21 +46,29 @@ def test_get_all_follows_the_agreements(world, policy):
     assert locations["X-Total-Count"] == str(len(ids(locations)))
 
 
+@respx.mock
 def test_a_direct_get_all_without_an_agreement_is_refused(world, policy):
     stored(world)
     agree(world.cpa, world.msa, "tariffs")
+    cpas_answer = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": []}
+    cpa = respx.get(f"{base_url('cpa')}/s/tariffs").respond(json=cpas_answer)
 
     refused = world.msa.client.get(LOCATIONS, **to(world.cpa))
-    allowed = world.msa.client.get(TARIFFS, **to(world.cpa))
+    allowed = world.msa.client.get(TARIFFS, **to(world.cpa))  # forwarded to the CPO
 
     assert status_of(refused) == 4000
-    assert ids(allowed) == [("CPA", "T1")]
+    assert "No roaming agreement" in refused.json()["status_message"]
+    assert allowed.json() == cpas_answer
+    assert cpa.call_count == 1
 
 
+@respx.mock
 def test_get_of_one_location_follows_the_agreement(world, policy):
     stored(world)
     agree(world.cpa, world.msa, "tariffs")
     agree(world.cpb, world.msa, "locations")
+    evse = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": {"uid": "EVSE1"}}
+    respx.get(f"{base_url('cpb')}/s/locations/LOC1/EVSE1").respond(json=evse)
 
     direct = world.msa.client.get(f"{LOCATIONS}/LOC1", **to(world.cpa))
     allowed = world.msa.client.get(f"{LOCATIONS}/LOC1/EVSE1", **to(world.cpb))
@@ -106,3 +117,19 @@ def test_a_cpo_pulls_the_tokens_of_emsps_it_may_exchange_tokens_with(world, poli
     assert ids(world.cpa.client.get(TOKENS), "uid") == [("MSA", "TOK1")]
     cpb_sees = ids(world.cpb.client.get(TOKENS), "uid")
     assert cpb_sees == ([("MSA", "TOK1"), ("MSB", "TOK1")] if policy == "open" else [])
+
+
+def test_a_platform_reads_what_any_of_its_parties_may_read(world, settings):
+    settings.HUB_ROAMING_POLICY = "open"
+    platform = world.msa.platform
+    platform.parties.create(country_code="DE", party_id="MSC", role="EMSP")
+    stored(world)
+    agree(world.cpa, world.msa, "tariffs")  # DE*MSA takes no Locations of CPA; DE*MSC may
+
+    whole_platform = world.msa.client.get(LOCATIONS)
+    as_msa = world.msa.client.get(
+        LOCATIONS, HTTP_OCPI_FROM_COUNTRY_CODE="DE", HTTP_OCPI_FROM_PARTY_ID="MSA"
+    )
+
+    assert ids(whole_platform) == [("CPA", "LOC1"), ("CPB", "LOC1")]
+    assert ids(as_msa) == [("CPB", "LOC1")]

@@ -7,6 +7,9 @@ from tests.cdrs.conftest import CDR, FIXTURES, cdr, post
 from tests.conftest import create_platform, ocpi_client
 from tests.sessions.conftest import example
 
+# These tests are about the spec's rules themselves: what a strict platform gets refused.
+pytestmark = pytest.mark.usefixtures("strict_platforms")
+
 LOCATION = CDR["cdr_location"]
 TARIFF = {
     "country_code": "NL",

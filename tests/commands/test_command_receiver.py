@@ -361,3 +361,16 @@ def test_huge_timeout_from_the_cpo_is_not_an_error(cpo, emsp, party_api):
     response = post(emsp.client, "START_SESSION", start_session())
     assert response.json()["data"]["timeout"] == 10**15  # relayed as the CPO sent it
     assert Command.objects.get().expires_at.year == 9999
+
+
+def test_an_other_party_may_send_a_command_with_its_own_token(cpo, party_api):
+    """OTHER is an eMSP type of role; it too uses only Tokens it owns."""
+    route = party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
+    _, access = create_platform("Other", [("FR", "OTH", "OTHER")])
+    body = start_session(token=token(country_code="FR", party_id="OTH"))
+
+    response = post(ocpi_client(access), "START_SESSION", body)
+
+    assert response.json()["data"] == {"result": "ACCEPTED", "timeout": 30}
+    sent = route.calls.last.request.headers
+    assert (sent["OCPI-from-country-code"], sent["OCPI-from-party-id"]) == ("FR", "OTH")

@@ -100,6 +100,21 @@ def test_a_cpo_of_another_platform_cannot_post_the_result(cpo, emsp, party_api, 
     assert command.result is None
 
 
+def test_another_platforms_result_gets_the_answer_of_an_unknown_url(cpo, command):
+    """The answer does not reveal that the response URL exists."""
+    _, intruder_token = create_platform("Intruder", [("BE", "BAD", "CPO")])
+    intruder = ocpi_client(intruder_token)
+    existing = post_result(intruder, command)
+    unknown = post_result(intruder, command.hub_response_url[:-4] + "zzzz")
+
+    def seen(response):
+        body = response.json()
+        message = body["status_message"].replace(command.id[:-4] + "zzzz", command.id)
+        return response.status_code, body["status_code"], message
+
+    assert seen(existing) == seen(unknown)
+
+
 def test_the_requesting_emsp_cannot_post_a_result_itself(cpo, emsp, party_api, command):
     response = post_result(emsp.client, command)
     assert response.status_code == 404

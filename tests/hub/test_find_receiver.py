@@ -30,11 +30,17 @@ def test_a_platform_without_endpoints_has_no_url():
     assert find_receiver(PartyRef("DE", "MSP"), ("EMSP",)).platform.endpoint_url("x", "y") is None
 
 
-@pytest.mark.parametrize(
-    "ref, roles", [(PartyRef("DE", "XXX"), ("EMSP",)), (PartyRef("DE", "MSP"), ("CPO",))]
-)
-def test_an_unknown_receiver_or_role_is_4001(ref, roles):
+def test_an_unknown_receiver_is_4001():
     create_platform("eMSP", [("DE", "MSP", "EMSP")])
     with pytest.raises(OCPIError) as raised:
-        find_receiver(ref, roles)
+        find_receiver(PartyRef("DE", "XXX"), ("EMSP",))
     assert raised.value.status_code == status.UNKNOWN_RECEIVER
+
+
+def test_a_known_party_in_another_role_is_4000_not_4001():
+    """4001 means no such party; a party that exists cannot take the request: 4000."""
+    create_platform("eMSP", [("DE", "MSP", "EMSP")])
+    with pytest.raises(OCPIError) as raised:
+        find_receiver(PartyRef("DE", "MSP"), ("CPO",))
+    assert raised.value.status_code == status.HUB_ERROR
+    assert "DE*MSP" in raised.value.message

@@ -111,3 +111,18 @@ def test_escaped_backslash_before_u0000_is_plain_text(cpo):
     raw = json.dumps(location(name="C:\\u0000")).encode()  # the text backslash-u0000
     response = put_raw(cpo.client, raw)
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ocpi/2.2.1/sender/locations/LOC%001",
+        "/ocpi/2.2.1/sender/locations?date_from=2024%00",
+        "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC%00",
+    ],
+)
+def test_nul_in_the_url_is_2001(emsp, path):
+    response = emsp.client.get(path)
+    assert response.status_code == 400
+    assert response.json()["status_code"] == 2001
+    assert "NUL" in response.json()["status_message"]

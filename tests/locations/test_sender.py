@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import override_settings
 
-from tests.locations.conftest import CONNECTOR, cpo_client_for, location, put
+from tests.locations.conftest import cpo_client_for, location, put
 
 LIST = "/ocpi/2.2.1/sender/locations"
 
@@ -57,26 +57,11 @@ def test_get_all_filters_on_last_updated(stored, emsp_receiver):
     assert response["X-Total-Count"] == "2"
 
 
-def test_get_all_of_one_named_cpo(stored, emsp_receiver):
-    response = emsp_receiver.client.get(
-        LIST, HTTP_OCPI_TO_COUNTRY_CODE="BE", HTTP_OCPI_TO_PARTY_ID="BEC"
-    )
-    assert ids(response) == ["B", "E"]
-
-
 def test_get_all_serves_the_stored_document_unchanged(db, emsp_receiver):
     client = cpo_client_for("NL", "CPO")
     body = location(last_updated="2024-01-01T00:00:00.123456Z", x_extra="kept")
     put(client, "NL/CPO/LOC1", body)
     assert emsp_receiver.client.get(LIST).json()["data"] == [body]
-
-
-def test_get_one_object_of_a_named_cpo(stored, emsp_receiver):
-    headers = {"HTTP_OCPI_TO_COUNTRY_CODE": "NL", "HTTP_OCPI_TO_PARTY_ID": "CPO"}
-    response = emsp_receiver.client.get(f"{LIST}/c/evse1/1", **headers)
-    assert response.json()["data"] == CONNECTOR
-    wrong_owner = emsp_receiver.client.get(f"{LIST}/B", **headers)
-    assert (wrong_owner.status_code, wrong_owner.json()["status_code"]) == (404, 2003)
 
 
 def test_get_one_object_by_open_routing(stored, emsp_receiver):

@@ -15,6 +15,9 @@ from tests.locations.conftest import (
     put,
 )
 
+# These tests are about the spec's rules themselves: what a strict platform gets refused.
+pytestmark = pytest.mark.usefixtures("strict_platforms")
+
 LOCATION_EXAMPLES = sorted(path.name for path in FIXTURES.glob("location_example*.json"))
 # Examples of parts of a Location, to be placed into a whole one.
 FRAGMENTS = sorted(

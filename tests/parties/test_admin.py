@@ -84,3 +84,24 @@ def test_invite_command_prints_token_a(db, capsys):
     output = capsys.readouterr().out
     token_a = re.search(r"Token A:\s+(\S+)", output).group(1)
     assert ocpi_client(token_a).get("/ocpi/2.2.1/credentials").status_code == 200
+
+
+def test_the_ledger_shows_on_the_platform_page_and_filters_by_platform_and_module(
+    admin_client, cpo, emsp
+):
+    lacking = {"country_code": "NL", "party_id": "CPO", "id": "T1", "currency": "EUR"}
+    tariff = {**lacking, "last_updated": "2024-01-01T00:00:00Z", "elements": [{}]}
+    response = cpo.client.put(
+        "/ocpi/2.2.1/receiver/tariffs/NL/CPO/T1", tariff, format="json", HTTP_X_REQUEST_ID="r-7"
+    )
+    assert response.json()["status_code"] == 1000  # lenient: accepted and recorded
+
+    platform_page = admin_client.get(
+        reverse("admin:parties_platform_change", args=[cpo.pk])
+    ).content.decode()
+    assert "elements[].price_components" in platform_page and "r-7" in platform_page
+    ledger = reverse("admin:parties_deviation_changelist")
+    of_cpo = admin_client.get(ledger, {"platform__id__exact": cpo.pk, "module": "tariffs"})
+    of_emsp = admin_client.get(ledger, {"platform__id__exact": emsp.pk})
+    assert "elements[].price_components" in of_cpo.content.decode()
+    assert "elements[].price_components" not in of_emsp.content.decode()

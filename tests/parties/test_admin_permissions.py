@@ -3,9 +3,11 @@ who may only view sees the pages but can take none of them."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.models import Agreement
 from hub.models import Delivery, Message
 from parties.models import ConnectionStatus, Platform, PlatformToken
 
@@ -91,3 +93,17 @@ def test_a_permission_allows_exactly_its_action(client, cpo, django_capture_on_c
     with django_capture_on_commit_callbacks():
         operator.post(PLATFORMS, {"action": "suspend", "_selected_action": [cpo.pk]})
     assert Platform.objects.get(pk=cpo.pk).status == ConnectionStatus.SUSPENDED
+
+
+def test_viewer_cannot_change_roaming_agreements(client, cpo, emsp):
+    viewer = staff_client(client, "view_agreement")
+    matrix = reverse("admin:agreements_agreement_matrix")
+    assert viewer.get(matrix).status_code == 200
+    pair = {"action": "activate", "cpo": cpo.parties.get().pk, "partner": emsp.parties.get().pk}
+    assert viewer.post(matrix, pair).status_code == 403
+    csv = SimpleUploadedFile("a.csv", b"cpo,partner,status,modules\n")
+    imported = viewer.post(reverse("admin:agreements_agreement_import"), {"file": csv})
+    assert imported.status_code == 403
+    assert not Agreement.objects.exists()
+    page = viewer.get(reverse("admin:agreements_agreement_changelist")).content.decode()
+    assert 'value="activate"' not in page

@@ -6,6 +6,7 @@ import pytest
 from parties.actions import invite_platform
 from parties.models import Platform
 from tests.conftest import ocpi_client
+from tests.fake_party import FakeParty
 
 
 @pytest.fixture
@@ -63,3 +64,25 @@ def test_unparsable_credentials_url_is_2001(invited, url):
     assert response.status_code == 200
     assert response.json()["status_code"] == 2001
     assert "url:" in response.json()["status_message"]
+
+
+def test_endpoint_urls_the_hub_will_not_call_are_not_stored(invited, party_server):
+    class BadEndpoints(FakeParty):
+        def respond(self, received):
+            answer = super().respond(received)
+            if received.path == "/ocpi/2.2.1":
+                body = answer[1]
+                body["data"]["endpoints"] += [
+                    {"identifier": "tariffs", "role": "RECEIVER", "url": "http://cpo.test:port/t"},
+                    {"identifier": "tokens", "role": "RECEIVER", "url": "http://[/tokens"},
+                    {"identifier": "sessions", "role": "RECEIVER", "url": f"{self.url}/s#"},
+                ]
+            return answer
+
+    party = BadEndpoints(party_server)
+    response = invited.client.post("/ocpi/2.2.1/credentials", party.credentials("b"), format="json")
+    assert response.json()["status_code"] == 1000
+    platform = Platform.objects.get(pk=invited.pk)
+    assert platform.endpoint_url("locations", "RECEIVER") is not None
+    for module in ("tariffs", "tokens", "sessions"):
+        assert platform.endpoint_url(module, "RECEIVER") is None

@@ -38,10 +38,6 @@ def test_each_party_lists_only_its_own_sessions(world):
     assert response["X-Total-Count"] == "2"
     later = {"date_from": "2024-01-01T10:00:01Z"}
     assert ids(world.emsp.client.get(LIST, later)) == []
-    to_cpo = world.emsp.client.get(
-        LIST, since, HTTP_OCPI_TO_COUNTRY_CODE="BE", HTTP_OCPI_TO_PARTY_ID="CPO"
-    )
-    assert ids(to_cpo) == ["S3"]
 
 
 def preferences(client, session_id="S1", body=PREFERENCES, **headers):

@@ -6,6 +6,9 @@ from sessions.models import Session
 from tests.conftest import create_platform, ocpi_client
 from tests.sessions.conftest import TOKEN, example, patch, period, put, session
 
+# These tests are about the spec's rules themselves: what a strict platform gets refused.
+pytestmark = pytest.mark.usefixtures("strict_platforms")
+
 
 def test_the_spec_examples_are_accepted(db):
     _, stk = create_platform("STK", [("NL", "STK", "CPO")])

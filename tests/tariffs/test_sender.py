@@ -48,13 +48,6 @@ def test_get_all_filters_on_last_updated(stored, emsp_receiver):
     assert response["X-Total-Count"] == "2"
 
 
-def test_get_all_of_one_named_cpo(stored, emsp_receiver):
-    response = emsp_receiver.client.get(
-        SENDER, HTTP_OCPI_TO_COUNTRY_CODE="BE", HTTP_OCPI_TO_PARTY_ID="BEC"
-    )
-    assert ids(response) == ["B", "E"]
-
-
 def test_a_deleted_tariff_is_no_longer_served(stored, emsp_receiver):
     delete(cpo_client_for("NL", "CPO"), "NL/CPO/C")
     response = emsp_receiver.client.get(SENDER)

@@ -7,6 +7,9 @@ from tariffs.models import Tariff
 from tests.locations.conftest import cpo_client_for
 from tests.tariffs.conftest import FIXTURES, example, put, tariff
 
+# These tests are about the spec's rules themselves: what a strict platform gets refused.
+pytestmark = pytest.mark.usefixtures("strict_platforms")
+
 # tariff_put_example.json lacks the required last_updated (mod_tariffs, Tariff Object): see below.
 VALID_EXAMPLES = sorted(
     path.name for path in FIXTURES.glob("tariff*.json") if path.name != "tariff_put_example.json"

@@ -6,6 +6,9 @@ from hub.models import Message
 from tests.tokens.conftest import emsp_client_for, example, patch, put, token
 from tokens.models import Token
 
+# These tests are about the spec's rules themselves: what a strict platform gets refused.
+pytestmark = pytest.mark.usefixtures("strict_platforms")
+
 EXAMPLES = [
     "token_example_1_app_user.json",
     "token_example_2_full_rfid.json",
