@@ -27,6 +27,7 @@ def seed_locations(total: int) -> None:
                 document=document,
                 last_updated_at=parse_datetime(document["last_updated"]),
                 city=document["city"],
+                broadcast=True,  # as pushed without OCPI-to: every eMSP may pull it
             )
             for document in documents
         )
