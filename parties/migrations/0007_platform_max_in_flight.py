@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('parties', '0005_admin_action_permissions'),
+        ('parties', '0006_validation_policy_ledger_checks'),
     ]
 
     operations = [
