@@ -618,10 +618,7 @@ class Lease:
 
     @staticmethod
     def expiry():
-        return ExpressionWrapper(
-            Now() + timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT),
-            output_field=DateTimeField(),
-        )
+        return _after(settings.DELIVERY_CLAIM_TIMEOUT)
 
     def started(self) -> None:
         self._renewed_at = time.monotonic()  # just before the statement that sets the expiry

@@ -183,34 +183,6 @@ class PlatformAdmin(admin.ModelAdmin):
         if not request.user.has_perm(f"parties.{permission}"):
             raise PermissionDenied(f"Requires the permission parties.{permission}")
 
-    # Django calls has_<name>_permission for an action declared with permissions=[name].
-    def has_invite_platform_permission(self, request):
-        return request.user.has_perm("parties.invite_platform")
-
-    def has_register_at_party_permission(self, request):
-        return request.user.has_perm("parties.register_at_party")
-
-    def has_suspend_platform_permission(self, request):
-        return request.user.has_perm("parties.suspend_platform")
-
-    def has_reinstate_platform_permission(self, request):
-        return request.user.has_perm("parties.reinstate_platform")
-
-    def has_rotate_credentials_permission(self, request):
-        return request.user.has_perm("parties.rotate_credentials")
-
-    def has_issue_token_a_permission(self, request):
-        return request.user.has_perm("parties.issue_token_a")
-
-    def has_check_platform_permission(self, request):
-        return request.user.has_perm("parties.check_platform")
-
-    def has_check_still_alive_permission(self, request):
-        return request.user.has_perm("parties.check_still_alive")
-
-    def has_offboard_platform_permission(self, request):
-        return request.user.has_perm("parties.offboard_platform")
-
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
@@ -397,3 +369,25 @@ class PartyAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         # Nothing is deleted: the confirmation page lists the parties to be archived only.
         return [f"{obj} (archived, history kept)" for obj in objs], {}, set(), []
+
+
+def _action_permission(codename: str):
+    def has_permission(admin_view, request) -> bool:
+        return request.user.has_perm(f"parties.{codename}")
+
+    return has_permission
+
+
+# Django calls has_<name>_permission for an action declared with permissions=[name].
+for _codename in (
+    "invite_platform",
+    "register_at_party",
+    "suspend_platform",
+    "reinstate_platform",
+    "rotate_credentials",
+    "issue_token_a",
+    "check_platform",
+    "check_still_alive",
+    "offboard_platform",
+):
+    setattr(PlatformAdmin, f"has_{_codename}_permission", _action_permission(_codename))
