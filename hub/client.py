@@ -209,6 +209,7 @@ class Reply:
     error: str = ""
     timed_out: bool = False
     content: bytes = b""
+    request_id: str = ""  # the X-Request-ID the hub sent
 
     @property
     def data(self):
@@ -320,7 +321,7 @@ def call(
     total = timeout or settings.OCPI_REQUEST_TIMEOUT
     limits = httpx.Timeout(total, connect=min(settings.OCPI_CONNECT_TIMEOUT, total))
     started = time.perf_counter()
-    reply = Reply()
+    reply = Reply(request_id=request_id)
     deadline = _deadline.set(time.monotonic() + total)
     try:
         check_url(url)

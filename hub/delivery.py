@@ -26,7 +26,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from agreements.policy import allowed_parties, exchange_condition, no_agreement, withheld
-from hub import metrics, sql
+from hub import ledger, metrics, sql
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
@@ -737,7 +737,11 @@ def send_batch(batch: list[Delivery], receiver: Party, lease: Lease) -> dict[str
                 break
             finished, _ = wait(in_flight, timeout=RECORD_INTERVAL, return_when=FIRST_COMPLETED)
             for future in finished:
-                outcome = judge(in_flight.pop(future), *future.result())
+                request, (reply, started) = in_flight.pop(future), future.result()
+                ledger.record_answer(
+                    receiver.platform, request.delivery.message.module, reply, reply.request_id
+                )
+                outcome = judge(request, reply, started)
                 done.append(outcome)
                 if outcome.name in ("unreachable", "throttled") and stop_reason is None:
                     stop_reason = outcome

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hub.types import parse_datetime
 from parties.models import Deviation, Platform
 
 ANY_INDEX = re.compile(r"\[\d+\]")
@@ -47,18 +48,37 @@ def record(
             row.update(count=F("count") + 1, last_seen=now)
 
 
-def record_bad_answer(platform: Platform, reply, request=None) -> None:
-    """A forwarded request's answer that is not an OCPI envelope."""
+def answer_deviations(reply) -> list[tuple[str, str]]:
+    """What breaks transport_and_format, Response format in a party's answer: every answer is
+    a JSON object with an integer `status_code` and the `timestamp` (DateTime) it was made."""
+    if reply.http_status is None or reply.error:
+        return []  # no answer to judge: a timeout or a refused read is not the party's format
+    body = reply.body
+    if not isinstance(body, dict) or type(body.get("status_code")) is not int:
+        what = "not JSON" if body is None else "JSON without an integer status_code"
+        return [
+            ("(response body)", f"Must be an OCPI envelope; got HTTP {reply.http_status}, {what}")
+        ]
+    try:
+        parse_datetime(body.get("timestamp"))
+    except ValueError:
+        return [
+            ("timestamp", "Required in every answer: a DateTime (UTC, e.g. 2024-01-31T12:00:00Z)")
+        ]
+    return []
+
+
+def record_answer(platform: Platform, module: str, reply, request_id: str = "") -> None:
+    """Count what is wrong with a platform's answer to the hub, if anything."""
+    deviations = answer_deviations(reply)
+    if deviations:
+        record(platform, module, Deviation.Direction.ANSWERED, deviations, request_id)
+
+
+def record_forwarded_answer(platform: Platform, reply, request=None) -> None:
+    """A forwarded request's answer, by the module of the request it answers."""
     module = ""
     if request is not None:
         match = re.search(r"/ocpi/[^/]+/(?:sender/|receiver/)?([a-z]+)", request.path_info)
         module = match.group(1) if match else ""
-    what = "not JSON" if reply.body is None else "JSON without an integer status_code"
-    rule = f"Must be an OCPI envelope; got HTTP {reply.http_status}, {what}"
-    record(
-        platform,
-        module,
-        Deviation.Direction.ANSWERED,
-        [("(response body)", rule)],
-        getattr(request, "ocpi_request_id", ""),
-    )
+    record_answer(platform, module, reply, getattr(request, "ocpi_request_id", ""))

@@ -27,7 +27,7 @@ from agreements.policy import require_exchange
 from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError
-from hub.ledger import record_bad_answer
+from hub.ledger import record_forwarded_answer
 from hub.routing import PartyRef, routing_headers
 from parties.models import Party
 
@@ -182,15 +182,17 @@ def check_answer(
     """Raise the 4xxx the requester gets for an answer the hub does not pass on: none, one it
     refused to read, a redirect (a `Location` would send the requester anywhere), or one
     without the OCPI envelope (`envelope_required=False`: an empty body is accepted). A
-    missing envelope is also counted in the receiver's deviation ledger."""
+    broken envelope is also counted in the receiver's deviation ledger."""
     if reply.http_status is None:
         raise OCPIError(hub_unreachable_status(reply), f"Receiver {receiver} is unreachable")
     if reply.error:
         raise OCPIError(status.HUB_ERROR, f"Receiver {receiver}: {reply.party_summary()}")
     if not (200 <= reply.http_status < 300 or 400 <= reply.http_status < 600):
         raise OCPIError(status.HUB_ERROR, f"Receiver {receiver} answered HTTP {reply.http_status}")
-    if not is_envelope(reply) and (envelope_required or reply.content):
-        record_bad_answer(receiver.platform, reply, request)
+    enveloped = is_envelope(reply)
+    if enveloped or envelope_required or reply.content:
+        record_forwarded_answer(receiver.platform, reply, request)
+    if not enveloped and (envelope_required or reply.content):
         raise OCPIError(
             status.HUB_ERROR,
             f"Receiver {receiver} answered HTTP {reply.http_status} without an OCPI body",

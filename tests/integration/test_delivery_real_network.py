@@ -13,7 +13,7 @@ from django.urls import reverse
 from cdrs.models import Cdr
 from hub.models import Delivery
 from parties.actions import change_status, invite_platform, reinstate_platform, suspend_platform
-from parties.models import ConnectionStatus, Platform
+from parties.models import ConnectionStatus, Deviation, Platform
 from parties.tasks import ping_platform
 from tests.conftest import create_platform, ocpi_client
 from tests.integration.test_cdr_delivery import CDR
@@ -159,7 +159,7 @@ def test_a_2xx_that_is_not_an_ocpi_answer_is_retried(
     celery_worker_process, party_server, not_an_answer
 ):
     receiver = party_server(respond=answers((200, not_an_answer, {})))
-    emsp(receiver, "eMSP", "MSP")
+    platform = emsp(receiver, "eMSP", "MSP")
     client = cpo_client()
     celery_worker_process(extra_env=FAST, beat=True)
     put_location(client, "LOC1")
@@ -169,6 +169,32 @@ def test_a_2xx_that_is_not_an_ocpi_answer_is_retried(
     first, second = Delivery.objects.get().attempt_log.all()
     assert (first.http_status, first.status_code) == (200, None)
     assert (second.http_status, second.status_code) == (200, 1000)
+    # The operator can show the eMSP what it answered, without reading logs.
+    (deviation,) = Deviation.objects.filter(platform=platform)
+    assert (deviation.module, deviation.direction, deviation.field, deviation.count) == (
+        "locations",
+        "ANSWERED",
+        "(response body)",
+        1,
+    )
+    assert deviation.rule.startswith("Must be an OCPI envelope; got HTTP 200")
+    first_request = {k.lower(): v for k, v in receiver.received[0].headers.items()}
+    assert deviation.example_request_id == first_request["x-request-id"]
+
+
+def test_an_accepting_answer_without_timestamp_is_delivered_and_recorded(
+    celery_worker_process, party_server
+):
+    receiver = party_server(respond=answers(then=(200, {"status_code": 1000}, {})))
+    platform = emsp(receiver, "eMSP", "MSP")
+    client = cpo_client()
+    celery_worker_process(extra_env=FAST)
+    put_location(client, "LOC1")
+    put_location(client, "LOC2")
+
+    wait_until(lambda: Delivery.objects.filter(status="DELIVERED").count() == 2)
+    (deviation,) = Deviation.objects.filter(platform=platform)
+    assert (deviation.module, deviation.field, deviation.count) == ("locations", "timestamp", 2)
 
 
 def test_a_429_is_retried_after_the_time_the_receiver_asked_for(

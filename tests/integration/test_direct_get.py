@@ -203,3 +203,16 @@ def test_a_get_at_the_cdr_location_with_ocpi_to_reaches_the_emsps_copy(db, party
     assert (sent["ocpi-from-party-id"], sent["ocpi-to-party-id"]) == ("CPO", "MSP")
     assert (relayed.status_code, relayed.content) == (200, emsp_copy)
     assert stored.json()["data"] == cdr()
+
+
+def test_a_relayed_envelope_without_timestamp_is_passed_on_and_recorded(db, party_server):
+    no_timestamp = b'{"status_code":1000,"data":[]}'
+    platform = cpo_at(party_server(respond=lambda received: (200, no_timestamp, {})))
+    response = emsp().get(f"{HUB}/sender/locations", **TO_CPO)
+    assert response.content == no_timestamp
+    (deviation,) = Deviation.objects.filter(platform=platform)
+    assert (deviation.module, deviation.direction, deviation.field) == (
+        "locations",
+        "ANSWERED",
+        "timestamp",
+    )
