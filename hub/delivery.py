@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
@@ -359,11 +359,15 @@ def enqueue(
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
-    Two statements whatever the number of receivers: the Message, then its Deliveries,
-    inserted straight from the receivers query. Only inserts: older versions still waiting
-    for a receiver are superseded when that receiver's next batch is claimed (`claim`), so the
-    request path never waits on rows a worker holds (nor deadlocks with it).
+    One statement on PostgreSQL whatever the number of receivers: the Message, and its
+    Deliveries inserted straight from the receivers query (`sql.insert_with_rows`). Only
+    inserts: older versions still waiting for a receiver are superseded when that receiver's
+    next batch is claimed (`claim`), so the request path never waits on rows a worker holds
+    (nor deadlocks with it).
     """
+    connection = connections[Message.objects.db]
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     message = Message(
         module=module,
         method=method,
@@ -375,17 +379,47 @@ def enqueue(
         sender=sender,
         correlation_id=correlation_id[:100],
         broadcast=broadcast,
+        created_at=now,
     )
-    sql.insert(message)
-    transaction.on_commit(lambda: metrics.count_push(module))
+    # The columns' values as the model fields would convert them, without their machinery:
+    # building these rows through the fields cost more than inserting them.
+    values = {
+        "module": message.module,
+        "method": method,
+        "owner_country_code": message.owner_country_code,
+        "owner_party_id": message.owner_party_id,
+        "object_id": message.object_id,
+        "segments": connection.ops.adapt_json_value(segments, None),
+        "body": body,
+        "correlation_id": message.correlation_id,
+        "broadcast": broadcast,
+        "sender_id": sender.pk,
+        "created_at": stamp,
+    }
     audience = receivers if isinstance(receivers, Audience) else Audience.of(receivers)
-    if audience is NOBODY:
-        return message
-    now = timezone.now()
-    prototype = Delivery(
-        message=message, object_key=message.object_key, next_attempt_at=now, retry_since=now
+    deliveries = {
+        "object_key": message.object_key,
+        "status": Status.PENDING.value,
+        "full_object": False,
+        "attempts": 0,
+        "next_attempt_at": stamp,
+        "retry_since": stamp,
+        "last_error": "",
+        "created_at": stamp,
+    }
+    message.pk, receiver_ids = sql.insert_with_rows(
+        Message,
+        values,
+        Delivery,
+        deliveries,
+        "message_id",
+        "receiver_id",
+        audience.sql,
+        audience.params,
+        using=connection.alias,
     )
-    receiver_ids = sql.insert_per_row(prototype, "receiver_id", audience.sql, audience.params)
+    message._state.adding, message._state.db = False, connection.alias  # as after save()
+    transaction.on_commit(lambda: metrics.count_push(module))
     if receiver_ids:
         transaction.on_commit(lambda: wake(receiver_ids))
     return message

@@ -120,6 +120,31 @@ def test_a_push_queues_one_delivery_for_each_party_the_routing_lists(cpo, emsp_r
     assert all(d.status == Delivery.Status.PENDING for d in Delivery.objects.all())
 
 
+def test_the_rows_of_a_push_hold_what_the_models_would_have_stored(cpo, emsp_receiver):
+    """The Message and its Deliveries are written in plain SQL: every column must hold what
+    the ORM would have stored, defaults included."""
+    push_put(cpo, HTTP_X_CORRELATION_ID="corr-1")
+    message = Message.objects.get()
+    stored = (message.module, message.method, message.owner_country_code, message.object_id)
+    assert stored == ("locations", "PUT", "NL", "LOC1")
+    assert (message.segments, bytes(message.body), message.correlation_id) == (
+        ["LOC1"],
+        RAW_PUT,
+        "corr-1",
+    )
+    assert message.broadcast and message.sender == cpo.parties.get()
+    queued = Delivery.objects.get()
+    assert (queued.message, queued.receiver.platform, queued.object_key) == (
+        message,
+        emsp_receiver,
+        message.object_key,
+    )
+    for field in Delivery._meta.concrete_fields:
+        if field.has_default() or field.null:
+            assert getattr(queued, field.attname) == field.get_default(), field.name
+    assert queued.next_attempt_at == queued.retry_since == queued.created_at == message.created_at
+
+
 # ---- sending ---------------------------------------------------------------------------
 
 
