@@ -1,5 +1,5 @@
 """In-process cost of one push: W1 Location PUT, W2 EVSE PATCH and the storage baseline,
-through Django's WSGI handler (the whole middleware chain) against the database of
+through the hub's WSGI application (hub.wsgi, as granian calls it) against the database of
 DATABASE_URL, one thread, no network.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_profile \\
@@ -18,6 +18,7 @@ import io
 import os
 import pstats
 import statistics
+import sys
 import threading
 import time
 
@@ -73,19 +74,39 @@ def requests_of(kind: str, count: int, prefix: str = "P"):
     return [request_for(kind, key, n) for n, key in enumerate(keys)]
 
 
-def run(client, header, requests) -> tuple[list[float], float]:
+def environ_of(method: str, path: str, body, header: str) -> dict:
+    body = body.encode() if isinstance(body, str) else body
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8811",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AUTHORIZATION": header,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+    }
+
+
+def run(application, header, requests) -> tuple[list[float], float]:
     """Wall µs of each request, and this process's CPU µs per request."""
     timings = []
     cpu_started = time.process_time()
     thread_started = time.thread_time()
     for method, path, body in requests:
         started = time.perf_counter()
-        response = client.generic(
-            method, path, body, content_type="application/json", HTTP_AUTHORIZATION=header
-        )
+        answer = application(environ_of(method, path, body, header), lambda *_: None)
+        content = b"".join(answer)
+        answer.close()
         timings.append((time.perf_counter() - started) * 1e6)
-        if b'"status_code":1000' not in response.content:
-            raise RuntimeError(f"{method} {path}: {response.content[:300]!r}")
+        if b'"status_code":1000' not in content:
+            raise RuntimeError(f"{method} {path}: {content[:300]!r}")
     if threading.active_count() > 1:  # the figure below would include other threads' CPU
         mine = time.thread_time() - thread_started
         print(f"  ({threading.active_count()} threads; this one {mine:.2f} s)")
@@ -127,14 +148,22 @@ def breakdown(stats: pstats.Stats, cpu_per_request: float) -> None:
         return sum(time_ for key, time_ in cumulative.items() if key.endswith(tuple(suffixes)))
 
     whole = total(["profile_push.py:run"])
+    view = total(["generic/base.py:view"])  # the view, DRF's dispatch around it included
     accounted = 0.0
     print(f"{'part':45} µs per request")
     for name, inside, minus in PARTS:
         share = (total(inside) - total(minus)) / whole
         accounted += share
         print(f"{name:45} {share * cpu_per_request:6.0f}")
-    rest = (1 - accounted) * cpu_per_request
-    print(f"{'the rest: Django, DRF, middleware, test client':45} {rest:6.0f}")
+    for name, share in (
+        ("the rest of the view and DRF's dispatch", view / whole - accounted),
+        (
+            "Django's handler and the middleware",
+            (total(["handlers/wsgi.py:__call__"]) - view) / whole,
+        ),
+        ("outside the application (this driver)", 1 - total(["handlers/wsgi.py:__call__"]) / whole),
+    ):
+        print(f"{name:45} {share * cpu_per_request:6.0f}")
 
 
 def main():
@@ -148,9 +177,9 @@ def main():
     args = parser.parse_args()
     header = setup()
     from django.db import connection
-    from django.test import Client
 
-    client = Client()
+    from hub.wsgi import application as client  # as the server calls it
+
     statements = []
     connection.execute_wrappers.append(lambda execute, *a: statements.append(1) or execute(*a))
     run(client, header, requests_of("W1", 100))  # warm-up; W2 patches these Locations
