@@ -48,10 +48,35 @@ def _allowed(agreement: Agreement | None, module: str, started_at: datetime | No
     return terms_allow(agreement.terms_at(started_at), module, started_at)
 
 
+def pair_join(party: Party) -> tuple:
+    """For `Party.objects.with_endpoints(..., joined=)`: the agreement of the party found (t0)
+    with `party`, fetched by the statement that finds it. A routed request then asks the
+    database once for its receiver and for the pair's agreement, instead of twice in a row."""
+    condition = (
+        "(t3.cpo_id = %s AND t3.partner_id = t0.id) OR (t3.partner_id = %s AND t3.cpo_id = t0.id)"
+    )
+    return Agreement, condition, [party.pk, party.pk]
+
+
+def with_pair_agreement(found: Party, party: Party) -> Party:
+    """`found` (looked up with `pair_join(party)`) remembering its agreement with `party` for
+    `_agreements_with`; read in the same statement as `found` itself, so as fresh."""
+    found.pair_agreement = (party.pk, found.joined_row)
+    return found
+
+
 def _agreements_with(party: Party, others: list[Party]) -> dict[int, Agreement]:
-    """The agreements of `party` with each of `others`, by the other party's pk (one query)."""
+    """The agreements of `party` with each of `others`, by the other party's pk (one query,
+    none when each of `others` came with its agreement with `party`: `with_pair_agreement`)."""
     if not others:
         return {}
+    preloaded = [getattr(other, "pair_agreement", None) for other in others]
+    if all(known is not None and known[0] == party.pk for known in preloaded):
+        return {
+            other.pk: agreement
+            for other, (_, agreement) in zip(others, preloaded, strict=True)
+            if agreement is not None
+        }
     pks = [other.pk for other in others]
     # In SQL: asked on every routed request (an authorization waits on it), and the ORM spent
     # more time composing this query than the database answering it.

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpResponse
 
-from agreements.policy import require_exchange
+from agreements.policy import pair_join, require_exchange, with_pair_agreement
 from hub import metrics, status
 from hub.client import Reply, call, hub_unreachable_status, join_url
 from hub.exceptions import OCPIError
@@ -34,15 +34,17 @@ from parties.models import Party
 NEXT_LINK = re.compile(r"<([^>]*)>")
 
 
-def find_receiver(ref: PartyRef, roles: tuple[str, ...]) -> Party:
-    """The registered party of `roles` a request is addressed to, with its endpoints.
+def find_receiver(ref: PartyRef, roles: tuple[str, ...], sender: Party | None = None) -> Party:
+    """The registered party of `roles` a request is addressed to, with its endpoints (and,
+    given the `sender`, the pair's agreement, which `may_send` then need not ask for).
 
     4001 when no party has that country_code/party_id; 4000 when one has, but in another role
     (it cannot take this request, as if it had no such interface).
     """
-    party = Party.objects.with_endpoints(ref.country_code, ref.party_id, roles)
+    joined = pair_join(sender) if sender is not None else None
+    party = Party.objects.with_endpoints(ref.country_code, ref.party_id, roles, joined)
     if party is not None:
-        return party
+        return with_pair_agreement(party, sender) if sender is not None else party
     if Party.objects.by_id(ref.country_code, ref.party_id).exists():
         raise OCPIError(status.HUB_ERROR, f"Receiver {ref} has no {'/'.join(roles)} role")
     raise OCPIError(status.UNKNOWN_RECEIVER, f"Unknown receiver {ref}")
@@ -157,7 +159,7 @@ def forward_get(
     """A direct GET (OCPI-to names a party) on one of the hub's SENDER interfaces: the same
     path and query at the party's SENDER interface (transport_and_format, Message Routing).
     The query is passed on as it came, not decoded and encoded again."""
-    receiver = find_receiver(to_ref, roles)
+    receiver = find_receiver(to_ref, roles, sender)
     may_send(sender, receiver, module)
     url = join_url(receiver_url(receiver, module, "SENDER"), *segments)
     query = request.META.get("QUERY_STRING")
@@ -239,7 +241,7 @@ def get_at_receiver(
     return forward(
         request,
         sender=owner,
-        receiver=find_receiver(to_ref, roles),
+        receiver=find_receiver(to_ref, roles, owner),
         module=module,
         interface="RECEIVER",
         method="GET",

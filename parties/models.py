@@ -322,32 +322,46 @@ class PartyQuerySet(models.QuerySet):
     def connected(self) -> "PartyQuerySet":
         return self.live().filter(platform__status=ConnectionStatus.CONNECTED)
 
-    def with_endpoints(self, country_code: str, party_id: str, roles) -> "Party | None":
+    def with_endpoints(
+        self, country_code: str, party_id: str, roles, joined=None
+    ) -> "Party | None":
         """The first party by this id and one of `roles`, with its platform and the platform's
         endpoints (`endpoint_url` then asks no more), in one statement (from the whole table:
-        filters of this queryset do not apply)."""
+        filters of this queryset do not apply).
+
+        `joined`: (model, condition, params) of one more table LEFT JOINed as t3 on the party
+        t0, so a caller's own lookup about the party costs no statement of its own; its row
+        (None without one) is the party's `joined_row`.
+        """
         roles = list(roles)
         placeholders = ", ".join(["%s"] * len(roles))  # portable: SQLite has no ANY(array)
+        models_, join, join_params = (Party, Platform, Endpoint), "", []
+        if joined is not None:
+            model, condition, join_params = joined
+            models_, join = (*models_, model), f"LEFT JOIN {table(model)} t3 ON {condition}"
         rows = joined_rows(
             self.db,
-            (Party, Platform, Endpoint),
+            models_,
             f"""FROM {table(Party)} t0
             JOIN {table(Platform)} t1 ON t1.id = t0.platform_id
             LEFT JOIN {table(Endpoint)} t2 ON t2.platform_id = t1.id
+            {join}
             WHERE t0.country_code = %s AND t0.party_id = %s AND t0.role IN ({placeholders})
             AND t0.archived_at IS NULL
             ORDER BY t0.country_code, t0.party_id, t0.role""",
-            [country_code.upper(), party_id.upper(), *roles],
+            [*join_params, country_code.upper(), party_id.upper(), *roles],
         )
         if not rows:
             return None
         party, platform = rows[0][0], rows[0][1]
         party.platform = platform
         platform.preloaded_endpoint_urls = {
-            (endpoint.identifier, endpoint.role): endpoint.url
-            for row_party, _, endpoint in rows
-            if endpoint is not None and row_party.pk == party.pk
+            (row[2].identifier, row[2].role): row[2].url
+            for row in rows
+            if row[2] is not None and row[0].pk == party.pk
         }
+        if joined is not None:
+            party.joined_row = next((row[3] for row in rows if row[0].pk == party.pk), None)
         return party
 
 

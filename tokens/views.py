@@ -133,7 +133,7 @@ class TokenAuthorizeView(FunctionalView):
         if body is not None and request.data is not None:
             validate_location_references(request.data)
         if self.to_ref is not None:
-            receiver = find_receiver(self.to_ref, TOKEN_OWNERS)
+            receiver = find_receiver(self.to_ref, TOKEN_OWNERS, cpo)
         else:
             receiver = token_owner(token_uid, token_type)
         return forward(

@@ -44,3 +44,59 @@ def test_a_known_party_in_another_role_is_4000_not_4001():
         find_receiver(PartyRef("DE", "MSP"), ("CPO",))
     assert raised.value.status_code == status.HUB_ERROR
     assert "DE*MSP" in raised.value.message
+
+
+@pytest.mark.parametrize("policy", ["open", "agreements"])
+@pytest.mark.parametrize(
+    ("agreement", "allowed"),
+    [
+        (None, {"open": True, "agreements": False}),
+        (("ACTIVE", ["tokens"]), {"open": True, "agreements": True}),
+        (("ACTIVE", ["locations"]), {"open": False, "agreements": False}),
+        (("SUSPENDED", ["tokens"]), {"open": False, "agreements": False}),
+    ],
+)
+def test_with_the_sender_the_pairs_agreement_comes_in_the_same_statement(
+    settings, django_assert_num_queries, policy, agreement, allowed
+):
+    """The authorization path asks once for the receiver and the agreement, and the answer is
+    the one the separate agreement query gives."""
+    from agreements.models import Agreement
+    from agreements.policy import may_exchange
+    from parties.models import Party
+
+    settings.HUB_ROAMING_POLICY = policy
+    cpo_platform, _ = create_platform("CPO", [("NL", "CPO", "CPO")])
+    create_platform("eMSP", [("DE", "MSP", "EMSP")], {("tokens", "SENDER"): "http://msp/t"})
+    create_platform("Other", [("DE", "OTH", "EMSP")])
+    cpo = cpo_platform.parties.get()
+    other = Party.objects.get(party_id="OTH")
+    Agreement.objects.create(cpo=cpo, partner=other, status="ACTIVE", modules=["tokens"])
+    if agreement is not None:
+        status_, modules = agreement
+        emsp = Party.objects.get(party_id="MSP")
+        Agreement.objects.create(cpo=cpo, partner=emsp, status=status_, modules=modules)
+    with django_assert_num_queries(1):
+        receiver = find_receiver(PartyRef("DE", "MSP"), ("EMSP",), cpo)
+        assert receiver.platform.endpoint_url("tokens", "SENDER") == "http://msp/t"
+        assert may_exchange(cpo, receiver, "tokens") is allowed[policy]
+    fresh = Party.objects.get(party_id="MSP")  # no agreement with it: the separate query
+    assert may_exchange(cpo, fresh, "tokens") is allowed[policy]
+
+
+def test_the_preloaded_agreement_is_only_the_senders():
+    """Asked from another party's side, the agreement is looked up, not taken from the
+    receiver's row (which holds the sender's)."""
+    from agreements.models import Agreement
+    from agreements.policy import may_exchange
+    from parties.models import Party
+
+    cpo_platform, _ = create_platform("CPO", [("NL", "CPO", "CPO")])
+    create_platform("CPO2", [("NL", "CP2", "CPO")])
+    create_platform("eMSP", [("DE", "MSP", "EMSP")])
+    cpo, cpo2 = cpo_platform.parties.get(), Party.objects.get(party_id="CP2")
+    emsp = Party.objects.get(party_id="MSP")
+    Agreement.objects.create(cpo=cpo2, partner=emsp, status="SUSPENDED", modules=["tokens"])
+    receiver = find_receiver(PartyRef("DE", "MSP"), ("EMSP",), cpo)
+    assert may_exchange(cpo, receiver, "tokens") is True
+    assert may_exchange(cpo2, receiver, "tokens") is False
