@@ -1,5 +1,6 @@
 """Platforms (one OCPI connection each), their parties, tokens and discovered endpoints."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -442,37 +443,56 @@ def table(model) -> str:
 def joined_rows(db: str, models_: tuple, sql_from: str, params: list) -> list[tuple]:
     """Run `SELECT <every column of each model> <sql_from>` (tables aliased t0, t1, ...) and
     return one tuple of instances per row (None for a LEFT JOIN's missing side)."""
+    columns, readers = _select_list(db, models_)
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"SELECT {columns} {sql_from}", params)
+        raw_rows = cursor.fetchall()
+    rows = []
+    for raw in raw_rows:
+        row, start = [], 0
+        for model, attnames, converters in readers:
+            end = start + len(attnames)
+            values = raw[start:end]
+            start = end
+            row.append(
+                None if values[0] is None else _build(db, model, attnames, converters, values)
+            )
+        rows.append(tuple(row))
+    return rows
+
+
+@functools.cache
+def _select_list(db: str, models_: tuple) -> tuple[str, list]:
+    """The column list of `models_` and, per model, its attnames and each field's converters:
+    the same for every statement, and composing them cost more than running the statement."""
     connection = connections[db]
     columns = ", ".join(
         f"t{index}.{connection.ops.quote_name(field.column)}"
         for index, model in enumerate(models_)
         for field in model._meta.concrete_fields
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} {sql_from}", params)
-        raw_rows = cursor.fetchall()
-    rows = []
-    for raw in raw_rows:
-        row, start = [], 0
-        for model in models_:
-            fields = model._meta.concrete_fields
-            values = raw[start : start + len(fields)]
-            start += len(fields)
-            row.append(None if values[0] is None else from_row(db, model, fields, values))
-        rows.append(tuple(row))
-    return rows
-
-
-def from_row(db: str, model, fields, values):
-    connection = connections[db]
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.cached_col
+    readers = []
+    for model in models_:
+        fields = model._meta.concrete_fields
         # As the ORM's compiler does: the backend's converters (e.g. SQLite's datetimes), then
         # the field's own.
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
+        converters = [
+            [
+                (converter, field.cached_col)
+                for converter in connection.ops.get_db_converters(field.cached_col)
+                + field.get_db_converters(connection)
+            ]
+            for field in fields
+        ]
+        readers.append((model, [field.attname for field in fields], converters))
+    return columns, readers
+
+
+def _build(db: str, model, attnames: list[str], converters: list, values):
+    connection = connections[db]
+    converted = []
+    for value, field_converters in zip(values, converters, strict=True):
+        for converter, column in field_converters:
             value = converter(value, column, connection)
         converted.append(value)
-    return model.from_db(db, [field.attname for field in fields], converted)
+    return model.from_db(db, attnames, converted)
