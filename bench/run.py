@@ -3,6 +3,7 @@ each printed beside the storage baseline measured in the same run.
 
     .venv/bin/python -m bench.run            # full run, about 8 minutes on 2 cores
     .venv/bin/python -m bench.run --quick    # a smoke run, about 2 minutes
+    .venv/bin/python -m bench.run --only authorize   # authorization alone, under a minute
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as in CI). Starts everything else itself: the hub
 under granian (WSGI, several processes), Celery workers and beat (`--worker` for another
@@ -325,7 +326,9 @@ def main():
         metavar="ARGS",
         help="arguments of one `celery -A hub worker` (repeatable; replaces the default shape)",
     )
-    parser.add_argument("--only", choices=["push", "pull"], help="run one part (for profiling)")
+    parser.add_argument(
+        "--only", choices=["push", "pull", "authorize"], help="run one part (for profiling)"
+    )
     args = parser.parse_args()
     duration, repetitions = (4, 1) if args.quick else (8, 3)
     sustained = 15 if args.quick else 60
@@ -349,11 +352,12 @@ def main():
     for port in RECEIVER_PORTS:
         wait_for_port(port)
     try:
-        if args.only != "pull":
+        if args.only in (None, "push"):
             push_workloads(results, token, duration, repetitions, sustained)
-        if args.only != "push":
+        if args.only in (None, "pull", "authorize"):
             progress("Authorization: through the hub vs direct")
             results["authorization"] = authorization(token)
+        if args.only in (None, "pull"):
             results["W3"] = {}
             for total in pulls:
                 progress(f"W3: storing {total:,} Locations and pulling them all")
