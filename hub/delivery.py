@@ -30,6 +30,7 @@ from hub import ledger, metrics, sql
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
+from hub.redis_scripts import Script
 from hub.routing import PartyRef
 from hub.sql import placeholders, table
 from hub.status import UNKNOWN_RECEIVER
@@ -475,7 +476,7 @@ class _RedisWakeFlags:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        self.set_pending_script = self.client.register_script(self.SET_PENDING)
+        self.set_pending_script = Script(self.client, self.SET_PENDING)
 
     @staticmethod
     def key(receiver_id: int) -> str:

@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from hub.redis_scripts import Script
 from parties.models import PlatformToken
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class RedisBuckets:
     def __init__(self, url: str):
         self.url = url
         client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.script = client.register_script(TOKEN_BUCKET)
+        self.script = Script(client, TOKEN_BUCKET)
 
     def take(self, key: str, rate: float, capacity: float) -> float:
         return float(self.script(keys=[key], args=[rate, capacity]))
