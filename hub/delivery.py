@@ -357,11 +357,14 @@ def enqueue(
     receivers: "list[Party] | Audience",
     correlation_id: str = "",
     broadcast: bool = False,
+    stored=None,
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
     One statement on PostgreSQL whatever the number of receivers: the Message, and its
-    Deliveries inserted straight from the receivers query (`sql.insert_with_rows`). Only
+    Deliveries inserted straight from the receivers query (`sql.insert_with_rows`); with
+    `stored`, the model instance of the pushed object is written (inserted or updated) by
+    that statement too. Only
     inserts: older versions still waiting for a receiver are superseded when that receiver's
     next batch is claimed (`claim`), so the request path never waits on rows a worker holds
     (nor deadlocks with it).
@@ -417,6 +420,7 @@ def enqueue(
         "receiver_id",
         audience.sql,
         audience.params,
+        along=stored,
         using=connection.alias,
     )
     message._state.adding, message._state.db = False, connection.alias  # as after save()

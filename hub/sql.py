@@ -33,17 +33,34 @@ def _columns_and_values(instance, using: str, skip=()) -> tuple[list[str], list]
     return columns, values
 
 
-def insert(instance, using: str = "default") -> None:
-    """INSERT a new model instance in one statement and set its primary key."""
-    columns, values = _columns_and_values(instance, using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
+def write_statement(instance, using: str = "default") -> tuple[str, list]:
+    """The `INSERT` of a new model instance or the `UPDATE` of every column of a stored one
+    (as `save()` writes them), `RETURNING id`."""
+    connection = connections[using]
+    if instance.pk is None:
+        columns, values = _columns_and_values(instance, using)
+        return (
             f"INSERT INTO {table(type(instance), using)} ({', '.join(columns)}) "
             f"VALUES ({placeholders(values)}) RETURNING id",
             values,
         )
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding, instance._state.db = False, using  # stored, as after save()
+    columns, values = [], []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(f"{connection.ops.quote_name(field.column)} = %s")
+        values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+    return (
+        f"UPDATE {table(type(instance), using)} SET {', '.join(columns)} WHERE id = %s "
+        "RETURNING id",
+        [*values, instance.pk],
+    )
+
+
+def stored(instance, pk, using: str) -> None:
+    """Mark an instance as written (as after `save()`)."""
+    instance.pk = pk
+    instance._state.adding, instance._state.db = False, using
 
 
 def insert_with_rows(
@@ -55,12 +72,14 @@ def insert_with_rows(
     source_column: str,
     source_sql: str,
     source_params,
+    along=None,
     using: str = "default",
 ) -> tuple[int, list]:
     """INSERT one row of `model`, and one row of `rows_model` per row of `source_sql`
     (`SELECT id ...`) with `parent_column` set to the new row's id and `source_column` to that
     source row's id. `values` and `rows_values` map columns to values ready for the database.
-    Returns the new row's id and the source ids.
+    Returns the new row's id and the source ids. `along`: a model instance written by the
+    same statement (`write_statement`), its primary key set.
 
     On PostgreSQL one statement (a data-modifying CTE), elsewhere two: each statement's round
     trip costs the web process more CPU than composing it."""
@@ -73,19 +92,30 @@ def insert_with_rows(
         f"INSERT INTO {table(model, using)} ({columns}) "
         f"VALUES ({placeholders(values)}) RETURNING id"
     )
+    written, written_values = write_statement(along, using) if along is not None else ("", [])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The outer join keeps the parent's id when the source has no row.
             cursor.execute(
-                f"WITH parent AS ({insert_parent}), "
+                (f"WITH written AS ({written}), " if written else "WITH ")
+                + f"parent AS ({insert_parent}), "
                 f"children AS (INSERT INTO {table(rows_model, using)} ({rows_columns}) "
                 f"SELECT {placeholders(rows_values)}, parent.id, source.id "
                 f"FROM parent, ({source_sql}) source RETURNING {quote(source_column)}) "
-                "SELECT parent.id, children.* FROM parent LEFT JOIN children ON true",
-                [*values.values(), *rows_values.values(), *source_params],
+                + (
+                    "SELECT parent.id, children.*, "
+                    + ("(SELECT id FROM written) " if written else "NULL ")
+                    + "FROM parent LEFT JOIN children ON true"
+                ),
+                [*written_values, *values.values(), *rows_values.values(), *source_params],
             )
             rows = cursor.fetchall()
+            if written:
+                stored(along, rows[0][2], using)
             return rows[0][0], [row[1] for row in rows if row[1] is not None]
+        if written:
+            cursor.execute(written, written_values)
+            stored(along, cursor.fetchone()[0], using)
         cursor.execute(insert_parent, list(values.values()))
         parent_id = cursor.fetchone()[0]
         cursor.execute(
@@ -95,19 +125,3 @@ def insert_with_rows(
             [*rows_values.values(), parent_id, *source_params],
         )
         return parent_id, [row[0] for row in cursor.fetchall()]
-
-
-def update(instance, using: str = "default") -> None:
-    """UPDATE every column of a stored model instance (as `save()` does), one statement."""
-    connection = connections[using]
-    columns, values = [], []
-    for field in instance._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f"{connection.ops.quote_name(field.column)} = %s")
-        values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table(type(instance), using)} SET {', '.join(columns)} WHERE id = %s",
-            [*values, instance.pk],
-        )

@@ -2,7 +2,7 @@
 
 from django.db import connection, transaction
 
-from hub import delivery, sql, status
+from hub import delivery, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.models import retry_on_conflict
 from hub.policy import STRICT, Validation
@@ -64,7 +64,6 @@ def push_location(
         # A broadcast shares the Location with everyone: written with the rest of it.
         broadcast = is_broadcast(to_ref)
         location, created = _apply(location, owner, segments, method, data, broadcast, validation)
-        share(location, to_ref)
         delivery.enqueue(
             module=MODULE,
             method=method,
@@ -76,7 +75,9 @@ def push_location(
             receivers=targets,
             correlation_id=correlation_id,
             broadcast=delivery.is_broadcast(to_ref),
+            stored=location,  # written by the same statement
         )
+        share(location, to_ref)
     return created
 
 
@@ -167,6 +168,7 @@ def _unknown(method: str, message: str) -> OCPIError:
 
 
 def _save(location: Location, document: dict, broadcast: bool) -> None:
+    """Set the stored copy's columns; `delivery.enqueue` writes them."""
     location.document = document
     location.broadcast = location.broadcast or broadcast
     location.last_updated_at = parse_datetime(document["last_updated"])
@@ -174,10 +176,6 @@ def _save(location: Location, document: dict, broadcast: bool) -> None:
     location.evse_statuses = " ".join(
         f"{evse.get('uid')}:{evse.get('status')}" for evse in document.get("evses") or []
     )
-    if location.pk is None:
-        sql.insert(location)
-    else:
-        sql.update(location)
 
 
 def find_location(location_id: str, owner: PartyRef | None, among=None) -> Location:
