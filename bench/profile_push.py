@@ -126,8 +126,8 @@ PARTS = [
     ("validation", ["serializers.py:validate_object"], []),
     ("receivers query (built, not run)", ["delivery.py:audience"], []),
     ("read and lock the Location", ["actions.py:_locked"], []),
-    ("write the Location", ["actions.py:_save"], []),
-    ("Message and Deliveries (one statement)", ["delivery.py:enqueue"], []),
+    ("the Location's new columns", ["actions.py:_save"], []),
+    ("write Location, Message, Deliveries (one stmt)", ["delivery.py:enqueue"], []),
     ("COMMIT", ["base/base.py:commit"], []),
     ("wake-up after commit (Redis)", ["delivery.py:wake"], []),
     (
