@@ -40,7 +40,7 @@ from hub.routing import PartyRef, routing_headers
 
 logger = logging.getLogger(__name__)
 
-_clients: dict[int, httpx.Client] = {}
+_clients: dict[tuple[int, str], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
@@ -101,21 +101,43 @@ def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A connection whose reads and writes end at the current call's deadline."""
+    """A connection whose reads and writes end at the current call's deadline.
+
+    A request's head and body are sent in one write: httpcore writes them separately, and each
+    write is a system call (on loopback the receiver's side of it runs in it too). What is
+    written is held until the next read, which comes only after the whole request was written.
+    """
+
+    COALESCE_BYTES = 65536  # larger bodies are not copied to be joined
 
     def __init__(self, stream: httpcore.NetworkStream):
         self._stream = stream
+        self._held = b""
+        self._held_timeout: float | None = None
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._send_held()
         return self._stream.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if len(self._held) + len(buffer) <= self.COALESCE_BYTES:
+            self._held += buffer
+            self._held_timeout = timeout
+            return
+        self._send_held()
         self._stream.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
 
+    def _send_held(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._stream.write(held, _remaining(self._held_timeout, httpcore.WriteTimeout))
+
     def close(self) -> None:
+        self._held = b""
         self._stream.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        self._send_held()
         timeout = _remaining(timeout, httpcore.ConnectTimeout)
         return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
@@ -169,20 +191,37 @@ class GuardedTransport(httpx.HTTPTransport):
         self._pool._network_backend = GuardedBackend()
 
 
-def http_client() -> httpx.Client:
-    """A pooled client per process (connections to each receiver are reused)."""
-    pid = os.getpid()
-    client = _clients.get(pid)
+# Clients are kept per origin: httpcore's pool looks at each of its connections (a poll() of
+# every idle socket) whenever a request starts or ends, so one pool shared by every receiver
+# costs each request time in proportion to all the hub's connections. Bounded, oldest first
+# dropped (a party chooses its URLs); a dropped client closes when its last call ends.
+MAX_POOLS = 1000
+_ssl_context = None
+
+
+def http_client(url: str = "") -> httpx.Client:
+    """The pooled client of this process for `url`'s origin (connections to each receiver are
+    reused)."""
+    global _ssl_context
+    key = (os.getpid(), "/".join(url.split("/", 3)[:3]).lower())
+    client = _clients.get(key)
     if client is None:
         with _clients_lock:
-            client = _clients.get(pid)
+            client = _clients.get(key)
             if client is None:
-                limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+                if any(pid != key[0] for pid, _ in _clients):
+                    _clients.clear()  # a forked child must not reuse its parent's sockets
+                    _ssl_context = None
+                if _ssl_context is None:  # loading the CA bundle costs milliseconds: once
+                    _ssl_context = httpx.create_ssl_context()
+                limits = httpx.Limits(max_connections=200, max_keepalive_connections=64)
                 client = httpx.Client(
-                    transport=GuardedTransport(limits=limits), follow_redirects=False
+                    transport=GuardedTransport(limits=limits, verify=_ssl_context),
+                    follow_redirects=False,
                 )
-                _clients.clear()  # a forked child must not reuse its parent's sockets
-                _clients[pid] = client
+                while len(_clients) >= MAX_POOLS:
+                    del _clients[next(iter(_clients))]
+                _clients[key] = client
     return client
 
 
@@ -197,7 +236,7 @@ def send_request(
     relayed real-time authorization added over calling the eMSP directly. Going through the
     pool keeps the guarded backend (the address check at connect time) and the deadline.
     """
-    client = http_client()
+    client = http_client(url)
     # As httpx 0.28 does: `params`, even empty, replace the URL's own query.
     target = httpx.URL(url) if params is None else httpx.URL(url, params=params)
     method = method.upper()

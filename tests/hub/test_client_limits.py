@@ -5,9 +5,10 @@ import socket
 import threading
 import time
 
+import httpcore
 import pytest
 
-from hub.client import address_allowed, call, check_url
+from hub.client import DeadlineStream, address_allowed, call, check_url
 from parties.models import Platform
 from tests.servers import ocpi_ok
 
@@ -224,3 +225,86 @@ def test_calls_from_threads_each_keep_their_own_deadline(party_server, platform)
         slow.stop()
     assert replies["slow"].timed_out
     assert replies["fast"].ok
+
+
+def raw_server(answer_headers: bytes = b""):
+    """A loopback HTTP/1.1 server on a raw socket: answers every request with OCPI 1000 (and
+    `answer_headers`), recording each request's bytes as received by each recv()."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    reads: list[list[bytes]] = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                while True:
+                    chunks, data = [], b""
+                    while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + (
+                        int(data.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                        if b"Content-Length: " in data
+                        else 0
+                    ):
+                        time.sleep(0.05)  # whatever else was sent by then arrives in one recv
+                        chunk = connection.recv(65536)
+                        if not chunk:
+                            break
+                        chunks.append(chunk)
+                        data += chunk
+                    if not chunks or not data:
+                        break
+                    reads.append(chunks)
+                    body = json.dumps({"status_code": 1000}).encode()
+                    connection.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + answer_headers
+                        + b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, reads
+
+
+def test_a_requests_head_and_body_go_out_in_one_write():
+    class Recording(httpcore.NetworkStream):
+        def __init__(self):
+            self.writes = []
+
+        def write(self, buffer, timeout=None):
+            self.writes.append(buffer)
+
+        def read(self, max_bytes, timeout=None):
+            return b"HTTP/1.1 200 OK\r\n"
+
+    stream = Recording()
+    wrapped = DeadlineStream(stream)
+    wrapped.write(b"PUT /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n")
+    wrapped.write(b"{}")
+    assert stream.writes == []  # not before the request is complete
+    wrapped.read(4096)
+    assert stream.writes == [b"PUT /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"]
+
+
+def test_a_kept_alive_connection_carries_the_next_request(platform):
+    listener, reads = raw_server()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/ocpi/locations/NL/CPO/L1"
+    try:
+        for _ in range(2):
+            assert call(platform, "PUT", url, content=b'{"id":"L1"}').ok
+    finally:
+        listener.close()
+    assert len(reads) == 2  # one connection accepted, both requests on it
+    assert all(b"".join(chunks).endswith(b'{"id":"L1"}') for chunks in reads)
+
+
+def test_a_partys_cookies_are_not_sent_back(platform):
+    listener, reads = raw_server(b"Set-Cookie: session=abc; Path=/\r\n")
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/ocpi/locations"
+    try:
+        for _ in range(2):
+            assert call(platform, "GET", url).ok
+    finally:
+        listener.close()
+    assert all(b"cookie:" not in b"".join(chunks).lower() for chunks in reads)
