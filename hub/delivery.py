@@ -10,8 +10,10 @@ full stored object as a PUT.
 
 import json
 import logging
+import os
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -551,7 +553,14 @@ def retry_policy(module: str) -> RetryPolicy:
 CONFIGURATION_MODULES = ("hubclientinfo",)
 
 
-def claim(receiver_id: int, limit: int | None = None) -> tuple["Lease", list[Delivery]]:
+def claim(
+    receiver_id: int,
+    limit: int | None = None,
+    *,
+    lease: "Lease | None" = None,
+    sent: "list[Outcome] | tuple" = (),
+    held_keys=(),
+) -> tuple["Lease", list[Delivery]]:
     """Claim a batch of the receiver's due deliveries; nothing while another worker sends to it.
 
     One sender per receiver at a time keeps each object's versions in order. The receiver's
@@ -559,21 +568,35 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple["Lease", list[Del
     A claim that expired belonged to a lost worker: it is claimed again and noted as an attempt.
     Every time is the database's (`Now()`), so workers with skewed clocks agree on expiry.
     A fixed number of statements per batch, whatever its size.
+
+    A worker that is still sending under `lease` claims more with it: the outcomes it has
+    (`sent`) are written in the same transaction first, and objects it still has in flight
+    (`held_keys`) are left for a later claim, so one object's versions still go out one after
+    the other.
     """
-    lease = Lease(receiver_id)
+    lease = lease or Lease(receiver_id)
+    claimed = _claim(receiver_id, limit, lease, sent, held_keys)
+    metrics.count_outcomes(sent)
+    return claimed
+
+
+def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[Delivery]]:
     with transaction.atomic():
+        _write(sent, lease)
         list(Party.objects.select_for_update().filter(pk=receiver_id).values_list("pk"))
         mine = Delivery.objects.pending().filter(receiver_id=receiver_id)
-        if mine.filter(claimed_until__gt=Now()).exists():
+        if mine.filter(claimed_until__gt=Now()).exclude(claim=lease.token).exists():
             return lease, []
         previous = Delivery.objects.filter(
             receiver_id=OuterRef("receiver_id"),
             object_key=OuterRef("object_key"),
             pk__lt=OuterRef("pk"),
         ).order_by("-pk")
+        due = mine.filter(next_attempt_at__lte=Now())
+        if held_keys:
+            due = due.exclude(object_key__in=list(held_keys))
         due = list(
-            mine.filter(next_attempt_at__lte=Now())
-            .select_related("message")
+            due.select_related("message")
             .annotate(previous_status=Subquery(previous.values("status")[:1]))
             .order_by("pk")[: limit or settings.DELIVERY_BATCH_SIZE]
         )
@@ -603,14 +626,15 @@ def claim(receiver_id: int, limit: int | None = None) -> tuple["Lease", list[Del
         full = [d for d in batch if not d.full_object and _needs_full_object(d)]
         if full:
             Delivery.objects.filter(pk__in=[d.pk for d in full]).update(full_object=True)
-        lease.started()
+        if not lease.held:  # (deliveries it holds already keep the expiry of their last renewal)
+            lease.started()
         Delivery.objects.filter(pk__in=batch_pks).update(
             claim=lease.token, claimed_until=lease.expiry(), attempts=F("attempts") + 1
         )
         for delivery in batch:
             delivery.attempts += 1
             delivery.full_object = delivery.full_object or delivery in full
-    lease.held = len(batch)
+    lease.held += len(batch)
     return lease, batch
 
 
@@ -687,31 +711,28 @@ def request_deadline() -> float:
     return settings.OCPI_CONNECT_TIMEOUT + settings.OCPI_REQUEST_TIMEOUT
 
 
-def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
-    """Send the receiver's due deliveries, batch by batch.
+def _receiver(receiver_id: int) -> Party | None:
+    return (
+        Party.objects.select_related("platform")
+        .prefetch_related("platform__endpoints")
+        .filter(pk=receiver_id)
+        .first()
+    )
 
-    After `max_batches` it hands over to a new task (other receivers get their turn); after a
-    batch the receiver could not take (down, throttling) it stops until the retry time.
+
+def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
+    """Send the receiver's due deliveries (`send`).
+
+    After `max_batches` claims that found deliveries it hands over to a new task (other
+    receivers get their turn); when the receiver could not take a delivery (down, throttling)
+    it stops until the retry time.
     """
-    outcomes: dict[str, int] = {}
-    for _ in range(max_batches):
-        receiver = (
-            Party.objects.select_related("platform")
-            .prefetch_related("platform__endpoints")
-            .filter(pk=receiver_id)
-            .first()
-        )
-        if receiver is None:
-            return outcomes
-        lease, batch = claim(receiver_id)
-        if not batch:
-            return outcomes
-        outcomes_of_batch = send_batch(batch, receiver, lease)
-        for outcome, count in outcomes_of_batch.items():
-            outcomes[outcome] = outcomes.get(outcome, 0) + count
-        if {"unreachable", "throttled"} & outcomes_of_batch.keys() or lease.lost:
-            return outcomes
-    wake([receiver_id])
+    receiver = _receiver(receiver_id)
+    if receiver is None:
+        return {}
+    outcomes, more = send(receiver, max_batches)
+    if more:
+        wake([receiver_id])
     return outcomes
 
 
@@ -722,7 +743,7 @@ class Outcome:
     delivery: Delivery
     status: str  # a Delivery status; PENDING = retry after `retry_in` seconds
     error: str = ""
-    attempt: DeliveryAttempt | None = None
+    attempt: "Attempt | None" = None
     retry_in: float = 0.0
     throttled: bool = False
 
@@ -746,54 +767,108 @@ class Request:
     body: bytes
 
 
-# Results of a batch are written, and its claim renewed, at least this often.
+# Results are written, and the claim renewed, at least this often.
 RECORD_INTERVAL = 1.0
+# While requests are in flight and the last claim found nothing, claim again at most this often
+# (a claim that finds deliveries is followed by the next as soon as sending slots are free).
+REFILL_INTERVAL = 0.2
+# The process's sending threads, shared by every receiver being drained (each keeps to its own
+# `max_in_flight`): threads are started once, not per batch.
+SENDING_THREADS = 256
+_sending_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
-def send_batch(batch: list[Delivery], receiver: Party, lease: Lease) -> dict[str, int]:
-    """Send claimed deliveries, up to the platform's `max_in_flight` at a time.
+def sending_pool() -> ThreadPoolExecutor:
+    global _sending_pool
+    if _sending_pool is None or _sending_pool[0] != os.getpid():  # (not a forked parent's)
+        pool = ThreadPoolExecutor(SENDING_THREADS, thread_name_prefix="delivery-send")
+        _sending_pool = (os.getpid(), pool)
+    return _sending_pool[1]
 
-    The batch holds one delivery per object, so they are independent of each other. When the
-    receiver cannot be reached or throttles, no further request starts; what was not tried is
-    given back without counting an attempt.
+
+def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
+    """Send the receiver's due deliveries, up to the platform's `max_in_flight` at a time.
+
+    Claims are made under one lease as sending slots free up, not batch after batch: a
+    delivery committed while others are in flight goes out as soon as a slot is free, not
+    after the slowest request of a batch. A claim never takes an object that is in flight (its
+    next version waits for that outcome), so deliveries in flight are independent of each
+    other. When the receiver cannot be reached or throttles, no further request starts; what
+    was not tried is given back without counting an attempt.
+
+    The last claim is made after every outcome is written and finds nothing: a task that
+    found this claim alive and ended (`wake`) left nothing behind. Returns the outcomes and
+    whether deliveries may be left (after `max_batches` claims that found some).
     """
+    receiver_id = receiver.pk
+    lease = Lease(receiver_id)
+    pool = sending_pool()
     outcomes: dict[str, int] = {}
-    todo = list(reversed(batch))
+    todo: deque[Delivery] = deque()
     in_flight: dict[Future, Request] = {}
     done: list[Outcome] = []
     stop_reason: Outcome | None = None
-    last_write = time.monotonic()
-    limit = max(1, receiver.platform.max_in_flight)
-    with ThreadPoolExecutor(max_workers=min(limit, len(batch))) as pool:
-        while todo or in_flight:
-            while todo and len(in_flight) < limit and stop_reason is None and lease.may_send():
-                prepared = prepare(todo.pop(), receiver)
-                if isinstance(prepared, Outcome):
-                    done.append(prepared)
-                else:
-                    in_flight[pool.submit(transmit, prepared, receiver)] = prepared
-            if not in_flight:
+    claims, found, settled = 0, True, False
+    last_claim = last_write = loaded_at = time.monotonic()
+
+    def claim_more() -> None:
+        nonlocal done, found, settled, claims, last_claim, last_write
+        held = {request.delivery.object_key for request in in_flight.values()}
+        settled = not held  # every outcome is written by this claim
+        _, batch = claim(receiver_id, lease=lease, sent=done, held_keys=held)
+        _count(done, outcomes)
+        done, found = [], bool(batch)
+        claims += found
+        last_claim = last_write = time.monotonic()
+        todo.extend(batch)
+
+    while True:
+        limit = max(1, receiver.platform.max_in_flight)
+        may_claim = stop_reason is None and not lease.lost and claims < max_batches
+        refill = found or not in_flight or time.monotonic() - last_claim >= REFILL_INTERVAL
+        if may_claim and not todo and len(in_flight) < limit and refill:
+            if time.monotonic() - loaded_at >= RECORD_INTERVAL:  # suspended, endpoints gone
+                receiver, loaded_at = _receiver(receiver_id) or receiver, time.monotonic()
+            claim_more()
+        while todo and len(in_flight) < limit and stop_reason is None and lease.may_send():
+            prepared = prepare(todo.popleft(), receiver)
+            if isinstance(prepared, Outcome):
+                done.append(prepared)
+            else:
+                in_flight[pool.submit(transmit, prepared, receiver)] = prepared
+        if not in_flight:
+            if todo or not may_claim or (settled and not found):
                 break
-            finished, _ = wait(in_flight, timeout=RECORD_INTERVAL, return_when=FIRST_COMPLETED)
-            for future in finished:
-                request, (reply, started) = in_flight.pop(future), future.result()
-                ledger.record_answer(
-                    receiver.platform, request.delivery.message.module, reply, reply.request_id
-                )
-                outcome = judge(request, reply, started)
-                done.append(outcome)
-                if outcome.name in ("unreachable", "throttled") and stop_reason is None:
-                    stop_reason = outcome
-            if time.monotonic() - last_write >= RECORD_INTERVAL:
-                record(done, lease)
-                done, last_write = [], time.monotonic()
-                lease.renew()
+            continue
+        timeout = RECORD_INTERVAL - (time.monotonic() - last_write)
+        if not found:
+            timeout = min(timeout, REFILL_INTERVAL - (time.monotonic() - last_claim))
+        finished, _ = wait(in_flight, timeout=max(0.0, timeout), return_when=FIRST_COMPLETED)
+        for future in finished:
+            request, (reply, started) = in_flight.pop(future), future.result()
+            ledger.record_answer(
+                receiver.platform, request.delivery.message.module, reply, reply.request_id
+            )
+            outcome = judge(request, reply, started)
+            done.append(outcome)
+            if outcome.name in ("unreachable", "throttled") and stop_reason is None:
+                stop_reason = outcome
+        if time.monotonic() - last_write >= RECORD_INTERVAL:
+            record(done, lease)
+            _count(done, outcomes)
+            done, last_write = [], time.monotonic()
+            lease.renew()
+    record(done, lease)
+    _count(done, outcomes)
+    if todo:
+        release(list(todo), lease, stop_reason.retry_in if stop_reason else 0.0)
+    more = found and claims >= max_batches and stop_reason is None and not lease.lost
+    return outcomes, more
+
+
+def _count(done: list[Outcome], outcomes: dict[str, int]) -> None:
     for outcome in done:
         outcomes[outcome.name] = outcomes.get(outcome.name, 0) + 1
-    record(done, lease)
-    if todo:
-        release(todo, lease, stop_reason.retry_in if stop_reason else 0.0)
-    return outcomes
 
 
 def release(deliveries: list[Delivery], lease: Lease, delay: float) -> None:
@@ -864,8 +939,8 @@ def judge(request: Request, reply: Reply, started: datetime) -> Outcome:
     """The outcome of a sent delivery by the receiver's answer (docs/delivery.md, Policy)."""
     delivery = request.delivery
     message = delivery.message
-    attempt = DeliveryAttempt(
-        delivery=delivery,
+    attempt = Attempt(
+        delivery_id=delivery.pk,
         started_at=started,
         method=request.method,
         url=request.url[:500],
@@ -912,20 +987,83 @@ def record(outcomes: list[Outcome], lease: Lease) -> None:
     if not outcomes:
         return
     with transaction.atomic():
-        DeliveryAttempt.objects.bulk_create(o.attempt for o in outcomes if o.attempt is not None)
-        groups: dict[tuple, list[int]] = {}
-        for outcome in outcomes:
-            key = (outcome.status, outcome.error, outcome.retry_in)
-            groups.setdefault(key, []).append(outcome.delivery.pk)
-        for (status, error, retry_in), pks in groups.items():
-            changes = {"claim": None, "claimed_until": None, "last_error": error}
-            if status == Status.PENDING:
-                changes["next_attempt_at"] = _after(retry_in)
-            else:
-                changes.update(status=status, finished_at=Now())
-            Delivery.objects.filter(pk__in=pks, claim=lease.token).update(**changes)
-    lease.held -= len(outcomes)
+        _write(outcomes, lease)
     metrics.count_outcomes(outcomes)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """A DeliveryAttempt row to be written (a model instance per attempt cost more CPU to
+    build and insert than sending the delivery)."""
+
+    delivery_id: int
+    started_at: datetime
+    method: str
+    url: str
+    http_status: int | None
+    status_code: int | None
+    duration_ms: int
+    error: str
+    response_excerpt: str
+
+    COLUMNS = (
+        "delivery_id, started_at, method, url, http_status, status_code, duration_ms, error,"
+        " response_excerpt"
+    )
+
+    def row(self) -> tuple:
+        return (
+            *(self.delivery_id, self.started_at, self.method, self.url, self.http_status),
+            *(self.status_code, self.duration_ms, self.error, self.response_excerpt),
+        )
+
+
+def _insert_attempts(attempts: list[Attempt], rows_per_statement: int = 100) -> None:
+    """The attempts of a batch: one COPY on PostgreSQL (a parameter list of an INSERT is
+    quoted value by value in Python, which cost more than the rest of the batch's writes),
+    elsewhere one INSERT per 100 (SQLite may take only 999 values)."""
+    connection = connections[Delivery.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            copy = f"COPY {table(DeliveryAttempt)} ({Attempt.COLUMNS}) FROM STDIN"
+            with cursor.cursor.copy(copy) as rows:
+                for a in attempts:
+                    rows.write_row(a.row())
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    row = f"({placeholders(range(9))})"
+    for first in range(0, len(attempts), rows_per_statement):
+        chunk = attempts[first : first + rows_per_statement]
+        values = []
+        for a in chunk:
+            values += (a.delivery_id, adapt(a.started_at), *a.row()[2:])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table(DeliveryAttempt)} ({Attempt.COLUMNS})"
+                f" VALUES {', '.join([row] * len(chunk))}",
+                values,
+            )
+
+
+def _write(outcomes, lease: Lease) -> None:
+    """`record` inside the caller's transaction (the caller counts them in the metrics)."""
+    if not outcomes:
+        return
+    attempts = [o.attempt for o in outcomes if o.attempt is not None]
+    if attempts:
+        _insert_attempts(attempts)
+    groups: dict[tuple, list[int]] = {}
+    for outcome in outcomes:
+        key = (outcome.status, outcome.error, outcome.retry_in)
+        groups.setdefault(key, []).append(outcome.delivery.pk)
+    for (status, error, retry_in), pks in groups.items():
+        changes = {"claim": None, "claimed_until": None, "last_error": error}
+        if status == Status.PENDING:
+            changes["next_attempt_at"] = _after(retry_in)
+        else:
+            changes.update(status=status, finished_at=Now())
+        Delivery.objects.filter(pk__in=pks, claim=lease.token).update(**changes)
+    lease.held -= len(outcomes)
 
 
 def due_receivers() -> list[int]:
