@@ -130,6 +130,8 @@ def drain_all(receiver_ids: list[int], counter: StatementCounter) -> None:
 
 
 def measure(receivers: int, messages: int, first_port: int, profile: bool) -> dict:
+    from django.db.models import Count
+
     from hub.models import Delivery
 
     cpo, ids = setup(receivers, first_port)
@@ -143,12 +145,8 @@ def measure(receivers: int, messages: int, first_port: int, profile: bool) -> di
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    user, system = (after - before for after, before in zip(os.times()[:2], times[:2], strict=True))
-    statuses = dict(
-        Delivery.objects.values_list("status").annotate(
-            n=__import__("django").db.models.Count("pk")
-        )
-    )
+    system = os.times().system - times.system
+    statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
     total = receivers * messages
     if statuses.get("DELIVERED") != total:
         print(f"  not all delivered: {statuses}", file=sys.stderr)
@@ -226,7 +224,8 @@ def main():
                 result = measure(receiver_count, args.messages, args.port, args.cprofile)
                 print(
                     f"{result['receivers']:>2} receivers, {result['deliveries']} deliveries: "
-                    f"{result['cpu_us']:.0f} µs CPU ({result['system_us']:.0f} in the kernel) and {result['statements']:.2f} statements "
+                    f"{result['cpu_us']:.0f} µs CPU ({result['system_us']:.0f} in the kernel) and "
+                    f"{result['statements']:.2f} statements "
                     f"per delivery, {result['per_s']:.0f} deliveries/s",
                     flush=True,
                 )

@@ -679,12 +679,20 @@ class Lease:
         self.lost = False
         self._renewed_at = 0.0
 
+    @property
+    def renewed_at(self) -> float:
+        return self._renewed_at
+
     @staticmethod
     def expiry():
         return _after(settings.DELIVERY_CLAIM_TIMEOUT)
 
     def started(self) -> None:
         self._renewed_at = time.monotonic()  # just before the statement that sets the expiry
+
+    def due_for_renewal(self) -> bool:
+        since = time.monotonic() - self._renewed_at
+        return bool(self.held) and not self.lost and since >= RECORD_INTERVAL
 
     def may_send(self) -> bool:
         send_window = settings.DELIVERY_CLAIM_TIMEOUT - request_deadline()
@@ -843,6 +851,8 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
         timeout = RECORD_INTERVAL - (time.monotonic() - last_write)
         if not found:
             timeout = min(timeout, REFILL_INTERVAL - (time.monotonic() - last_claim))
+        if lease.held and not lease.lost:
+            timeout = min(timeout, RECORD_INTERVAL - (time.monotonic() - lease.renewed_at))
         finished, _ = wait(in_flight, timeout=max(0.0, timeout), return_when=FIRST_COMPLETED)
         for future in finished:
             request, (reply, started) = in_flight.pop(future), future.result()
@@ -857,6 +867,7 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
             record(done, lease)
             _count(done, outcomes)
             done, last_write = [], time.monotonic()
+        if lease.due_for_renewal():  # (claims follow one another: they do not renew it)
             lease.renew()
     record(done, lease)
     _count(done, outcomes)

@@ -1,6 +1,7 @@
 """The delivery engine: routing, sending, retries, supersession, claims (HTTP mocked by respx)."""
 
 import json
+import threading
 from datetime import timedelta
 
 import httpx
@@ -324,3 +325,48 @@ def test_a_batch_records_every_outcome_and_attempt(cpo, emsp_receiver):
     assert outcome == [("DELIVERED", 1), ("REJECTED", 1)]
     assert DeliveryAttempt.objects.filter(http_status=400).count() == 1
     assert not Delivery.objects.exclude(claim=None).exists()
+
+
+def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_end(
+    cpo, emsp_receiver, monkeypatch
+):
+    """Claims follow free sending slots, not whole batches: another object's push sent while
+    LOC1 is in flight goes out at once; LOC1's next version only after LOC1's outcome."""
+    from hub.client import Reply
+
+    events, other_started = [], threading.Event()
+
+    def transmit(request, receiver):
+        path = request.url.removeprefix(EMSP_LOCATIONS)
+        events.append(("start", request.method, path))
+        if path == "NL/CPO/LOC1":  # held in flight until the other object was sent
+            assert other_started.wait(5), "LOC2 waited for LOC1 to end"
+        if path == "NL/CPO/LOC2":
+            other_started.set()
+        events.append(("end", request.method, path))
+        return Reply(http_status=200, status_code=1000), timezone.now()
+
+    claim, claims = delivery.claim, []
+
+    def claim_then_push(*args, **kwargs):
+        claimed = claim(*args, **kwargs)
+        claims.append([d.message.object_id for d in claimed[1]])
+        if len(claims) == 1:  # LOC1 is about to be sent: a new version of it and LOC2 arrive
+            push_patch(cpo)
+            cpo.client.put(
+                "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC2",
+                json.dumps(location(id="LOC2")).encode(),
+                content_type="application/json",
+            )
+        return claimed
+
+    monkeypatch.setattr(delivery, "transmit", transmit)
+    monkeypatch.setattr(delivery, "claim", claim_then_push)
+    push_put(cpo)
+    delivery.drain(emsp_receiver.party.pk)
+    assert claims[:3] == [["LOC1"], ["LOC2"], ["LOC1"]]  # LOC1's PATCH after LOC1's outcome
+    started = [(kind, path) for kind, _, path in events]
+    assert started.index(("start", "NL/CPO/LOC2")) < started.index(("end", "NL/CPO/LOC1"))
+    assert started.index(("end", "NL/CPO/LOC1")) < started.index(("start", "NL/CPO/LOC1/EVSE1"))
+    assert ("start", "PATCH", "NL/CPO/LOC1/EVSE1") in events  # as sent: LOC1 was delivered
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
