@@ -583,7 +583,7 @@ def claim(
 def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[Delivery]]:
     with transaction.atomic():
         _write(sent, lease)
-        list(Party.objects.select_for_update().filter(pk=receiver_id).values_list("pk"))
+        lock_receiver(receiver_id)
         mine = Delivery.objects.pending().filter(receiver_id=receiver_id)
         if mine.filter(claimed_until__gt=Now()).exclude(claim=lease.token).exists():
             return lease, []
@@ -636,6 +636,16 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             delivery.full_object = delivery.full_object or delivery in full
     lease.held += len(batch)
     return lease, batch
+
+
+def lock_receiver(receiver_id: int) -> None:
+    """Take the receiver's claim lock until the end of the transaction.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every push's Delivery row references its receiver, and
+    PostgreSQL checks that reference at COMMIT with FOR KEY SHARE, which FOR UPDATE blocks. A
+    worker claiming for a receiver would hold up every push to it until the claim ends.
+    """
+    list(Party.objects.select_for_update(no_key=True).filter(pk=receiver_id).values_list("pk"))
 
 
 def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
@@ -833,8 +843,9 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     while True:
         limit = max(1, receiver.platform.max_in_flight)
         may_claim = stop_reason is None and not lease.lost and claims < max_batches
+        may_refill = may_claim and not todo and len(in_flight) < limit
         refill = found or not in_flight or time.monotonic() - last_claim >= REFILL_INTERVAL
-        if may_claim and not todo and len(in_flight) < limit and refill:
+        if may_refill and refill:
             if time.monotonic() - loaded_at >= RECORD_INTERVAL:  # suspended, endpoints gone
                 receiver, loaded_at = _receiver(receiver_id) or receiver, time.monotonic()
             claim_more()
@@ -849,7 +860,10 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
                 break
             continue
         timeout = RECORD_INTERVAL - (time.monotonic() - last_write)
-        if not found:
+        # Wake for the next claim only when it could be made: with every slot taken (or work
+        # left to send) the refill time is passed over, else the wait would spin at zero.
+        may_refill = may_claim and not todo and len(in_flight) < limit
+        if may_refill and not found:
             timeout = min(timeout, REFILL_INTERVAL - (time.monotonic() - last_claim))
         if lease.held and not lease.lost:
             timeout = min(timeout, RECORD_INTERVAL - (time.monotonic() - lease.renewed_at))

@@ -7,6 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -371,3 +372,33 @@ def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_en
     assert started.index(("end", "NL/CPO/LOC1")) < started.index(("start", "NL/CPO/LOC1/EVSE1"))
     assert ("start", "PATCH", "NL/CPO/LOC1/EVSE1") in events  # as sent: LOC1 was delivered
     assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_is_not_held_up_while_a_worker_claims_for_its_receiver(cpo, emsp_receiver):
+    # A worker's claim holds the receiver's lock in its own transaction (its own connection).
+    locked, release = threading.Event(), threading.Event()
+
+    def claiming_worker():
+        try:
+            with transaction.atomic():
+                delivery.lock_receiver(emsp_receiver.party.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()  # this thread's own connection
+
+    worker = threading.Thread(target=claiming_worker)
+    worker.start()
+    assert locked.wait(10)
+    with connection.cursor() as cursor:  # a push that has to wait fails instead of hanging
+        cursor.execute("SET lock_timeout = '2s'")
+    try:
+        response = push_put(cpo)
+    finally:
+        release.set()
+        worker.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert response.json()["status_code"] == 1000
+    assert Delivery.objects.filter(receiver=emsp_receiver.party).count() == 1
