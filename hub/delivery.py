@@ -738,13 +738,27 @@ def _receiver(receiver_id: int) -> Party | None:
     )
 
 
+def sending_elsewhere(receiver_id: int) -> bool:
+    """A live claim on the receiver's deliveries (another task is sending to it)."""
+    return (
+        Delivery.objects.pending().filter(receiver_id=receiver_id, claimed_until__gt=Now()).exists()
+    )
+
+
 def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
     """Send the receiver's due deliveries (`send`).
 
     After `max_batches` claims that found deliveries it hands over to a new task (other
     receivers get their turn); when the receiver could not take a delivery (down, throttling)
     it stops until the retry time.
+
+    A task woken while another worker holds a live claim on the receiver ends at once: that
+    worker claims again after writing its outcomes (`send`), so it also sends what the
+    wake-up was for. Without this, every push made while a receiver is being drained started
+    a task that queued on the receiver's lock only to find the claim taken.
     """
+    if sending_elsewhere(receiver_id):
+        return {}
     receiver = _receiver(receiver_id)
     if receiver is None:
         return {}

@@ -402,3 +402,39 @@ def test_a_push_is_not_held_up_while_a_worker_claims_for_its_receiver(cpo, emsp_
             cursor.execute("RESET lock_timeout")
     assert response.json()["status_code"] == 1000
     assert Delivery.objects.filter(receiver=emsp_receiver.party).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_woken_while_another_worker_sends_to_the_receiver_ends_without_waiting(
+    cpo, emsp_receiver
+):
+    push_put(cpo)
+    receiver_id = emsp_receiver.party.pk
+    sending_lease, (claimed,) = delivery.claim(receiver_id)  # a worker is sending it...
+    locked, release = threading.Event(), threading.Event()
+
+    def claiming_again():  # ...and is in the middle of its next claim
+        try:
+            with transaction.atomic():
+                delivery.lock_receiver(receiver_id)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=claiming_again)
+    worker.start()
+    assert locked.wait(10)
+    with connection.cursor() as cursor:  # a task that queues on the lock fails, not hangs
+        cursor.execute("SET lock_timeout = '2s'")
+    try:
+        with respx.mock(assert_all_called=False) as router:
+            assert delivery.drain(receiver_id) == {}
+            assert not router.calls  # nothing sent a second time
+    finally:
+        release.set()
+        worker.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    claimed.refresh_from_db()
+    assert claimed.claim == sending_lease.token
