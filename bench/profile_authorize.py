@@ -14,7 +14,6 @@ database is flushed first: never point it at data that matters.
 """
 
 import argparse
-import base64
 import cProfile
 import io
 import json
@@ -45,31 +44,13 @@ def setup(port: int) -> str:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from bench.inprocess import authorization_header, connected_party, fresh_database
 
-    from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-
-    def platform(name, country_code, party_id, role):
-        record = Platform.objects.create(
-            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1", outgoing_token="x"
-        )
-        Party.objects.create(
-            platform=record, country_code=country_code, party_id=party_id, role=role
-        )
-        return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
-
-    _, token = platform("cpo", "NL", "CPO", "CPO")
-    emsp, _ = platform("emsp0", "DE", "MS0", "EMSP")
-    Endpoint.objects.create(
-        platform=emsp,
-        identifier="tokens",
-        role="SENDER",
-        url=f"http://127.0.0.1:{port}/ocpi/emsp/tokens",
-    )
-    return "Token " + base64.b64encode(token.encode()).decode()
+    fresh_database()
+    cpo = connected_party("cpo", "NL", "CPO", "CPO")
+    url = f"http://127.0.0.1:{port}/ocpi/emsp/tokens"
+    connected_party("emsp0", "DE", "MS0", "EMSP", ("tokens", "SENDER", url))
+    return authorization_header(cpo)
 
 
 def start_receiver(port: int) -> subprocess.Popen:

@@ -37,27 +37,15 @@ def setup(receivers: int, first_port: int) -> tuple:
     `first_port + i`. Returns (cpo party, receiving party ids)."""
     from django.core.management import call_command
 
-    from parties.models import ConnectionStatus, Endpoint, Party, Platform
+    from bench.inprocess import connected_party
 
     call_command("flush", interactive=False, verbosity=0)
-
-    def party(name, country_code, party_id, role):
-        platform = Platform.objects.create(
-            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1", outgoing_token="x"
-        )
-        return Party.objects.create(
-            platform=platform, country_code=country_code, party_id=party_id, role=role
-        )
-
-    cpo = party("cpo", "NL", "CPO", "CPO")
+    cpo = connected_party("cpo", "NL", "CPO", "CPO")
     ids = []
     for index in range(receivers):
-        emsp = party(f"emsp{index}", "DE", f"M{index:02d}", "EMSP")
-        Endpoint.objects.create(
-            platform=emsp.platform,
-            identifier="locations",
-            role="RECEIVER",
-            url=f"http://127.0.0.1:{first_port + index}/ocpi/emsp/locations",
+        url = f"http://127.0.0.1:{first_port + index}/ocpi/emsp/locations"
+        emsp = connected_party(
+            f"emsp{index}", "DE", f"M{index:02d}", "EMSP", ("locations", "RECEIVER", url)
         )
         ids.append(emsp.pk)
     return cpo, ids

@@ -12,7 +12,6 @@ first: never point it at data that matters. Wake-ups go to CELERY_BROKER_URL (no
 """
 
 import argparse
-import base64
 import cProfile
 import io
 import os
@@ -32,32 +31,14 @@ def setup() -> str:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from bench.inprocess import authorization_header, connected_party, fresh_database
 
-    from parties.models import ConnectionStatus, Endpoint, Party, Platform, PlatformToken
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-
-    def platform(name, country_code, party_id, role):
-        record = Platform.objects.create(
-            name=name, status=ConnectionStatus.CONNECTED, version="2.2.1", outgoing_token="x"
-        )
-        Party.objects.create(
-            platform=record, country_code=country_code, party_id=party_id, role=role
-        )
-        return record, PlatformToken.issue(record, PlatformToken.Kind.ACCESS)
-
-    _, token = platform("cpo", "NL", "CPO", "CPO")
+    fresh_database()
+    cpo = connected_party("cpo", "NL", "CPO", "CPO")
     for index in range(3):
-        record, _ = platform(f"emsp{index}", "DE", f"MS{index}", "EMSP")
-        Endpoint.objects.create(
-            platform=record,
-            identifier="locations",
-            role="RECEIVER",
-            url=f"http://127.0.0.1:{8821 + index}/ocpi/emsp/locations",
-        )
-    return "Token " + base64.b64encode(token.encode()).decode()
+        url = f"http://127.0.0.1:{8821 + index}/ocpi/emsp/locations"
+        connected_party(f"emsp{index}", "DE", f"MS{index}", "EMSP", ("locations", "RECEIVER", url))
+    return authorization_header(cpo)
 
 
 KINDS = ("W1", "W2", "W1-baseline")
