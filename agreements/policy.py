@@ -267,13 +267,10 @@ def client_infos_for(viewers: list[Party], described: Iterable[Party]) -> dict[i
 # exempt: it was checked against the session's start when it was queued.
 
 
-def withheld(batch: list, now: datetime) -> list:
-    """The claimed deliveries (of one receiver) that may still go out; the others, and the
-    older versions of their objects still pending, become WITHHELD."""
-    from hub.models import Delivery
-
+def refused_now(batch: list) -> list:
+    """The claimed deliveries (of one receiver) that no agreement lets the pair exchange now."""
     if not batch:
-        return batch
+        return []
     receiver = Party.objects.get(pk=batch[0].receiver_id)
     checked = [
         d for d in batch if d.message.module in MODULES and d.message.module not in BILLING_MODULES
@@ -283,7 +280,7 @@ def withheld(batch: list, now: datetime) -> list:
         and not agreements_required()
         and not Agreement.objects.exists()
     ):
-        return batch
+        return []
     senders = {p.pk: p for p in Party.objects.filter(pk__in={d.message.sender_id for d in checked})}
     refused = []
     for module in {d.message.module for d in checked}:
@@ -293,17 +290,4 @@ def withheld(batch: list, now: datetime) -> list:
         )
         allowed_pks = {party.pk for party in allowed}
         refused += [d for d in of_module if d.message.sender_id not in allowed_pks]
-    if not refused:
-        return batch
-    older = Q(pk__in=[])
-    for delivery in refused:
-        older |= Q(object_key=delivery.object_key, pk__lte=delivery.pk)
-    Delivery.objects.pending().filter(receiver_id=receiver.pk).filter(older).update(
-        status=Delivery.Status.WITHHELD,
-        finished_at=now,
-        claim=None,
-        claimed_until=None,
-        last_error="withheld: no roaming agreement allows this module between the pair now",
-    )
-    refused_pks = {d.pk for d in refused}
-    return [d for d in batch if d.pk not in refused_pks]
+    return refused

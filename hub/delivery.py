@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from agreements.policy import allowed_parties, exchange_condition, no_agreement, withheld
+from agreements.policy import allowed_parties, exchange_condition, no_agreement, refused_now
 from hub import ledger, metrics, sql
 from hub.client import Reply, call, join_url
 from hub.exceptions import OCPIError
@@ -646,6 +646,26 @@ def lock_receiver(receiver_id: int) -> None:
     worker claiming for a receiver would hold up every push to it until the claim ends.
     """
     list(Party.objects.select_for_update(no_key=True).filter(pk=receiver_id).values_list("pk"))
+
+
+def withheld(batch: list[Delivery], now) -> list[Delivery]:
+    """The claimed deliveries that may still go out; those no agreement allows any more, and
+    the older versions of their objects still pending, become WITHHELD."""
+    refused = refused_now(batch)
+    if not refused:
+        return batch
+    older = Q(pk__in=[])
+    for delivery in refused:
+        older |= Q(object_key=delivery.object_key, pk__lte=delivery.pk)
+    Delivery.objects.pending().filter(receiver_id=batch[0].receiver_id).filter(older).update(
+        status=Status.WITHHELD,
+        finished_at=now,
+        claim=None,
+        claimed_until=None,
+        last_error="withheld: no roaming agreement allows this module between the pair now",
+    )
+    refused_pks = {d.pk for d in refused}
+    return [d for d in batch if d.pk not in refused_pks]
 
 
 def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
