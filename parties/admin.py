@@ -43,20 +43,24 @@ class EndpointInline(admin.TabularInline):
         return False
 
 
+# What the ledger shows of a deviation, on a platform's page and in the list of all of them.
+LEDGER_COLUMNS = (
+    "module",
+    "direction",
+    "field",
+    "rule",
+    "count",
+    "first_seen",
+    "last_seen",
+    "example_request_id",
+)
+
+
 class DeviationInline(admin.TabularInline):
     """The platform's deviation ledger, newest first (read-only: the hub writes it)."""
 
     model = Deviation
-    fields = (
-        "module",
-        "direction",
-        "field",
-        "rule",
-        "count",
-        "first_seen",
-        "last_seen",
-        "example_request_id",
-    )
+    fields = LEDGER_COLUMNS
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -70,17 +74,7 @@ class DeviationInline(admin.TabularInline):
 class DeviationAdmin(admin.ModelAdmin):
     """Every platform's deviations, filterable by platform and module."""
 
-    list_display = (
-        "platform",
-        "module",
-        "direction",
-        "field",
-        "rule",
-        "count",
-        "first_seen",
-        "last_seen",
-        "example_request_id",
-    )
+    list_display = ("platform", *LEDGER_COLUMNS)
     list_filter = ("platform", "module", "direction")
     search_fields = ("field", "rule", "example_request_id")
     list_select_related = ("platform",)
