@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -97,6 +98,15 @@ def create_platform(
     for (identifier, role), url in (endpoints or {}).items():
         Endpoint.objects.create(platform=platform, identifier=identifier, role=role, url=url)
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
+
+
+def point_at(server: PartyServer, platform: Platform) -> None:
+    """Make `server` the address of every endpoint `platform` advertised (path and query kept):
+    what the hub sends to the platform reaches the server."""
+    for endpoint in platform.endpoints.all():
+        _, _, path, query, _ = urlsplit(endpoint.url)
+        endpoint.url = urlunsplit(("http", f"127.0.0.1:{server.port}", path, query, ""))
+        endpoint.save(update_fields=["url"])
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """A small party server on 127.0.0.1 that records what it receives, for integration tests."""
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +21,11 @@ class Received:
     def json(self):
         return json.loads(self.body) if self.body else None
 
+    def header(self, name: str) -> str | None:
+        """The value of header `name`, whatever the case the sender wrote it in."""
+        found = [value for key, value in self.headers.items() if key.lower() == name.lower()]
+        return found[0] if found else None
+
 
 def ocpi_ok(data=None, status_code=1000):
     body = {"status_code": status_code, "timestamp": "2024-01-01T00:00:00Z"}
@@ -27,10 +34,24 @@ def ocpi_ok(data=None, status_code=1000):
     return body
 
 
+def answering(*answers):
+    """A `respond` giving each request the next of `answers` ((http_status, body, headers)),
+    and every request after the last one the last: a receiver that is busy, then accepts."""
+    pending = list(answers)
+    lock = threading.Lock()
+
+    def respond(received):
+        with lock:
+            return pending.pop(0) if len(pending) > 1 else pending[0]
+
+    return respond
+
+
 class PartyServer:
     """Records every request; answers with `respond(received) -> (http_status, body, headers)`.
 
-    Can be stopped and started again on the same port to play a receiver outage.
+    Can be stopped and started again on the same port to play a receiver outage: stopping
+    also closes the connections it accepted, so a client keeping one alive sees the outage too.
     """
 
     def __init__(self, respond=None):
@@ -39,6 +60,7 @@ class PartyServer:
         self.port = 0
         self._server = None
         self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -49,6 +71,16 @@ class PartyServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with server._lock:
+                    server._connections.add(self.connection)
+
+            def finish(self):
+                with server._lock:
+                    server._connections.discard(self.connection)
+                super().finish()
 
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -75,7 +107,9 @@ class PartyServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()  # (stop() waits up to one poll interval)
         return self
 
     def stop(self) -> None:
@@ -83,6 +117,11 @@ class PartyServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def wait_for(self, count: int, timeout: float = 20.0, method: str | None = None) -> list:
         """Wait (bounded) until `count` requests (of `method`) arrived; return them."""
