@@ -1,12 +1,12 @@
-"""The delivery engine: routing, sending, retries, supersession, claims (HTTP mocked by respx)."""
+"""The delivery engine: routing, sending, retries, supersession, claims; receivers that are
+reached are servers on 127.0.0.1."""
 
 import json
 import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
-import respx
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -15,17 +15,27 @@ from hub import delivery
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
 from parties.models import ConnectionStatus, Party
-from tests.conftest import create_platform
+from tests.conftest import create_platform, point_at
 from tests.locations.conftest import EMSP_LOCATIONS, location, patch
+from tests.servers import answering, ocpi_ok
 
 RAW_PUT = json.dumps(location(), indent=1).encode()  # odd formatting: must arrive unchanged
 RAW_PATCH = b'{ "status":"CHARGING",  "last_updated":"2024-01-02T00:00:00Z" }'
-PUT_URL = f"{EMSP_LOCATIONS}NL/CPO/LOC1"
-EVSE_URL = f"{EMSP_LOCATIONS}NL/CPO/LOC1/EVSE1"
+PUT_PATH = f"{urlsplit(EMSP_LOCATIONS).path}NL/CPO/LOC1"
+EVSE_PATH = f"{PUT_PATH}/EVSE1"
+ACCEPTED = (200, ocpi_ok(), {})
 
 
-def ok():
-    return httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
+@pytest.fixture
+def emsp_api(emsp_receiver, party_server):
+    """DE*MSP's locations receiver (of `emsp_receiver`) on 127.0.0.1: accepts every request."""
+    server = party_server()
+    point_at(server, emsp_receiver)
+    return server
+
+
+def sent(server) -> list[tuple[str, str]]:
+    return [(received.method, received.path) for received in server.received]
 
 
 def push_put(cpo, **headers):
@@ -150,33 +160,31 @@ def test_the_rows_of_a_push_hold_what_the_models_would_have_stored(cpo, emsp_rec
 # ---- sending ---------------------------------------------------------------------------
 
 
-@respx.mock
-def test_put_and_patch_arrive_byte_for_byte_with_routing_headers(cpo, emsp_receiver):
-    put_route = respx.put(PUT_URL).mock(return_value=ok())
-    patch_route = respx.patch(EVSE_URL).mock(return_value=ok())
+def test_put_and_patch_arrive_byte_for_byte_with_routing_headers(cpo, emsp_api):
     push_put(cpo, HTTP_X_CORRELATION_ID="corr-1")
     drain_all()
     push_patch(cpo)
     drain_all()
-    put_request = put_route.calls.last.request
-    assert put_request.content == RAW_PUT
-    assert patch_route.calls.last.request.content == RAW_PATCH
-    assert put_request.headers["OCPI-to-country-code"] == "DE"
-    assert put_request.headers["OCPI-to-party-id"] == "MSP"
-    assert put_request.headers["OCPI-from-country-code"] == "NL"
-    assert put_request.headers["OCPI-from-party-id"] == "HUB"
-    assert put_request.headers["X-Correlation-ID"] == "corr-1"
-    assert patch_route.calls.last.request.headers["X-Correlation-ID"] == "corr-2"
-    assert put_request.headers["Authorization"].startswith("Token ")
+    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
+    put_request, patch_request = emsp_api.received
+    assert put_request.body == RAW_PUT
+    assert patch_request.body == RAW_PATCH
+    assert put_request.header("OCPI-to-country-code") == "DE"
+    assert put_request.header("OCPI-to-party-id") == "MSP"
+    assert put_request.header("OCPI-from-country-code") == "NL"
+    assert put_request.header("OCPI-from-party-id") == "HUB"
+    assert put_request.header("X-Correlation-ID") == "corr-1"
+    assert patch_request.header("X-Correlation-ID") == "corr-2"
+    assert put_request.header("Authorization").startswith("Token ")
     assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
     assert DeliveryAttempt.objects.filter(http_status=200).count() == 2
 
 
-@respx.mock
-def test_server_errors_are_retried_with_backoff(cpo, emsp_receiver):
-    respx.put(PUT_URL).mock(return_value=httpx.Response(503, text="busy"))
+def test_server_errors_are_retried_with_backoff(cpo, emsp_api):
+    emsp_api.respond = answering((503, b"busy", {}))
     push_put(cpo)
     drain_all()
+    assert sent(emsp_api) == [("PUT", PUT_PATH)]
     pending = Delivery.objects.get()
     assert pending.status == "PENDING" and pending.attempts == 1
     assert pending.next_attempt_at > timezone.now()
@@ -184,29 +192,28 @@ def test_server_errors_are_retried_with_backoff(cpo, emsp_receiver):
     assert delivery.due_receivers() == []  # not before its retry time
 
 
-@respx.mock
 @pytest.mark.parametrize(
-    "answer",
+    ("http_status", "body"),
     [
-        httpx.Response(200, json={"status_code": 2001, "status_message": "bad", "timestamp": "x"}),
-        httpx.Response(422, json={"detail": "unprocessable"}),
+        (200, b'{"status_code":2001,"status_message":"bad","timestamp":"x"}'),
+        (422, b'{"detail":"unprocessable"}'),
     ],
 )
-def test_client_errors_are_rejected_not_retried(cpo, emsp_receiver, answer):
-    respx.put(PUT_URL).mock(return_value=answer)
+def test_client_errors_are_rejected_not_retried(cpo, emsp_api, http_status, body):
+    emsp_api.respond = answering((http_status, body, {}))
     push_put(cpo)
     drain_all()
+    assert sent(emsp_api) == [("PUT", PUT_PATH)]
     rejected = Delivery.objects.get()
     assert rejected.status == "REJECTED"
-    assert rejected.attempt_log.get().response_excerpt == answer.content.decode()
+    assert rejected.attempt_log.get().response_excerpt == body.decode()
 
 
-@respx.mock
 @override_settings(
     DELIVERY_RETRY={"base": 0.001, "cap": 0.001, "max_attempts": 2, "max_age": 3600, "park": False}
 )
-def test_gives_up_after_max_attempts(cpo, emsp_receiver):
-    respx.put(PUT_URL).mock(side_effect=httpx.ConnectError("refused"))
+def test_gives_up_after_max_attempts(cpo, emsp_api):
+    emsp_api.stop()  # nothing listens at the receiver's address: each attempt is refused
     push_put(cpo)
     for _ in range(3):
         Delivery.objects.update(next_attempt_at=timezone.now())
@@ -216,42 +223,35 @@ def test_gives_up_after_max_attempts(cpo, emsp_receiver):
     assert failed.attempt_log.count() == 2
 
 
-@respx.mock
-def test_receiver_that_was_down_gets_the_latest_state_not_the_history(cpo, emsp_receiver):
-    respx.put(PUT_URL).mock(side_effect=httpx.ConnectError("refused"))
+def test_receiver_that_was_down_gets_the_latest_state_not_the_history(cpo, emsp_api):
+    emsp_api.stop()
     push_put(cpo)
     drain_all()
+    assert Delivery.objects.get().attempt_log.get().http_status is None  # it was refused
     push_patch(cpo)  # the PUT is still waiting: it is superseded
-    respx.reset()
-    respx.routes.clear()
-    put_route = respx.put(PUT_URL).mock(return_value=ok())
-    patch_route = respx.patch(EVSE_URL).mock(return_value=ok())
+    emsp_api.start()  # back, on the same address
     Delivery.objects.update(next_attempt_at=timezone.now())
     drain_all()
-    assert patch_route.call_count == 0
-    assert put_route.call_count == 1
-    sent = json.loads(put_route.calls.last.request.content)
-    assert sent["evses"][0]["status"] == "CHARGING"
-    assert sent["last_updated"] == "2024-01-02T00:00:00Z"
+    assert sent(emsp_api) == [("PUT", PUT_PATH)]
+    latest = emsp_api.received[-1].json
+    assert latest["evses"][0]["status"] == "CHARGING"
+    assert latest["last_updated"] == "2024-01-02T00:00:00Z"
     statuses = list(Delivery.objects.order_by("pk").values_list("status", "full_object"))
     assert statuses == [("SUPERSEDED", False), ("DELIVERED", True)]
 
 
-@respx.mock
-def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_receiver):
-    respx.put(PUT_URL).mock(side_effect=[httpx.Response(400, json={}), ok()])
+def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_api):
+    emsp_api.respond = answering((400, {}, {}), ACCEPTED)
     push_put(cpo)
     drain_all()
     push_patch(cpo)
     drain_all()
-    assert respx.calls.last.request.method == "PUT"
+    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
     assert Delivery.objects.order_by("pk").last().full_object
 
 
-@respx.mock
 @override_settings(DELIVERY_CLAIM_TIMEOUT=60)
-def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_receiver):
-    route = respx.put(PUT_URL).mock(return_value=ok())
+def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_receiver, emsp_api):
     push_put(cpo)
     receiver_id = emsp_receiver.party.pk
     _, batch = delivery.claim(receiver_id)
@@ -262,13 +262,11 @@ def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_re
     assert delivery.due_receivers() == [receiver_id]
     drain_all()
     done = Delivery.objects.get()
-    assert done.status == "DELIVERED" and route.call_count == 1
+    assert done.status == "DELIVERED" and sent(emsp_api) == [("PUT", PUT_PATH)]
     assert "worker was lost" in done.attempt_log.first().error
 
 
-@respx.mock
-def test_deliver_again_sends_the_object_as_stored_now_and_skips_what_arrived(cpo, emsp_receiver):
-    route = respx.put(PUT_URL).mock(return_value=ok())
+def test_deliver_again_sends_the_object_as_stored_now_and_skips_what_arrived(cpo, emsp_api):
     push_put(cpo)
     drain_all()
     patch(cpo.client, "NL/CPO/LOC1", {"name": "Renamed", "last_updated": "2024-05-05T00:00:00Z"})
@@ -276,8 +274,8 @@ def test_deliver_again_sends_the_object_as_stored_now_and_skips_what_arrived(cpo
     count = delivery.redeliver(Delivery.objects.all())
     drain_all()
     assert count == 1  # the failed PATCH; the delivered PUT is not sent again
-    assert route.call_count == 2
-    assert json.loads(route.calls.last.request.content)["name"] == "Renamed"
+    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
+    assert emsp_api.received[-1].json["name"] == "Renamed"
 
 
 def test_nothing_is_queued_for_a_platform_without_receivers(cpo):
@@ -314,14 +312,13 @@ def test_a_burst_of_pushes_queues_one_task_per_receiver_until_the_task_starts(
     delivery.woken(receiver_id)
 
 
-@respx.mock
-def test_a_batch_records_every_outcome_and_attempt(cpo, emsp_receiver):
-    respx.put(PUT_URL).mock(return_value=ok())
-    respx.patch(EVSE_URL).mock(return_value=httpx.Response(400, json={}))
+def test_a_batch_records_every_outcome_and_attempt(cpo, emsp_api):
+    emsp_api.respond = answering(ACCEPTED, (400, {}, {}))
     push_put(cpo)
     drain_all()
     push_patch(cpo)
     drain_all()
+    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
     outcome = list(Delivery.objects.order_by("pk").values_list("status", "attempts"))
     assert outcome == [("DELIVERED", 1), ("REJECTED", 1)]
     assert DeliveryAttempt.objects.filter(http_status=400).count() == 1
@@ -406,7 +403,7 @@ def test_a_push_is_not_held_up_while_a_worker_claims_for_its_receiver(cpo, emsp_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_woken_while_another_worker_sends_to_the_receiver_ends_without_waiting(
-    cpo, emsp_receiver
+    cpo, emsp_receiver, emsp_api
 ):
     push_put(cpo)
     receiver_id = emsp_receiver.party.pk
@@ -428,9 +425,8 @@ def test_a_task_woken_while_another_worker_sends_to_the_receiver_ends_without_wa
     with connection.cursor() as cursor:  # a task that queues on the lock fails, not hangs
         cursor.execute("SET lock_timeout = '2s'")
     try:
-        with respx.mock(assert_all_called=False) as router:
-            assert delivery.drain(receiver_id) == {}
-            assert not router.calls  # nothing sent a second time
+        assert delivery.drain(receiver_id) == {}
+        assert emsp_api.received == []  # nothing sent a second time
     finally:
         release.set()
         worker.join()
