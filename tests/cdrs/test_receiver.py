@@ -1,27 +1,33 @@
 """The hub's cdrs receiver: stored once, answered with the hub's Location, routed to one eMSP."""
 
 import json
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
-import respx
 from django.contrib.auth.models import User
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cdrs.models import Cdr
 from hub import delivery
 from hub.models import Delivery, Message
 from tests.cdrs.conftest import cdr, post
+from tests.conftest import point_at
+from tests.servers import answering, ocpi_ok
 from tests.sessions.conftest import EMSP_URL, TOKEN
 
 EMSP_CDRS = f"{EMSP_URL}/cdrs/"
 EMSP_LOCATION = "http://emsp.test/ocpi/2.2.1/cdrs/emsp-42"
+CREATED = (201, ocpi_ok(), {"Location": EMSP_LOCATION})
 
 
-def ok(location=EMSP_LOCATION):
-    body = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}
-    return httpx.Response(201, json=body, headers={"Location": location} if location else {})
+@pytest.fixture
+def emsp_api(world, party_server):
+    """DE*MSP's receivers (of the world's `emsp`) on 127.0.0.1: every CDR is created."""
+    server = party_server(answering(CREATED))
+    point_at(server, world.emsp)
+    return server
 
 
 def test_post_stores_the_cdr_and_answers_with_the_hubs_location(world):
@@ -108,46 +114,44 @@ def test_a_cdr_cannot_be_changed(world, method):
     )
 
 
-@respx.mock
-def test_the_cdr_is_posted_as_sent_and_the_emsps_location_is_kept(world):
-    route = respx.post(url__regex=r"http://emsp\.test/.*").mock(return_value=ok())
+def test_the_cdr_is_posted_as_sent_and_the_emsps_location_is_kept(world, emsp_api):
     raw = json.dumps(cdr(), indent=3).encode()
     world.cpo.client.post("/ocpi/2.2.1/receiver/cdrs", raw, content_type="application/json")
     delivery.drain(world.emsp.party.pk)
-    sent = route.calls.last.request
-    assert str(sent.url) == EMSP_CDRS.rstrip("/")
-    assert sent.content == raw
+    (sent,) = emsp_api.received
+    assert (sent.method, sent.path) == ("POST", urlsplit(EMSP_CDRS).path.rstrip("/"))
+    assert sent.body == raw
     assert Cdr.objects.get().emsp_location == EMSP_LOCATION
     assert Delivery.objects.get().status == "DELIVERED"
 
 
-@respx.mock
 @override_settings(
     DELIVERY_RETRY_PER_MODULE={"cdrs": {"max_attempts": 2, "max_age": 3600, "park": True}},
-    DELIVERY_RETRY={"base": 0, "cap": 0, "max_attempts": 12, "max_age": 3600, "park": False},
+    DELIVERY_RETRY={"base": 60, "cap": 60, "max_attempts": 12, "max_age": 3600, "park": False},
 )
-def test_an_undeliverable_cdr_is_parked_and_delivered_again_as_the_same_post(world):
-    route = respx.post(url__regex=r"http://emsp\.test/.*").mock(
-        side_effect=[httpx.Response(502), httpx.ConnectError("refused"), ok()]
-    )
-    put_route = respx.put(url__regex=r".*").mock(return_value=ok())
+def test_an_undeliverable_cdr_is_parked_and_delivered_again_as_the_same_post(world, emsp_api):
+    emsp_api.respond = answering((502, b"", {}), CREATED)
     post(world.cpo.client, cdr())
-    for _ in range(3):
+    delivery.drain(world.emsp.party.pk)  # 502
+    emsp_api.stop()  # then down: refused
+    for _ in range(2):
+        Delivery.objects.update(next_attempt_at=timezone.now())  # its retry is due
         delivery.drain(world.emsp.party.pk)
     parked = Delivery.objects.get()
     assert (parked.status, parked.attempts) == ("PARKED", 2)
     assert parked.last_error.startswith("gave up:")
+    assert [attempt.http_status for attempt in parked.attempt_log.order_by("pk")] == [502, None]
 
+    emsp_api.start()  # back on the same address
     assert delivery.redeliver(Delivery.objects.filter(pk=parked.pk)) == 1
     delivery.drain(world.emsp.party.pk)
     assert Delivery.objects.get().status == "DELIVERED"
-    assert route.call_count == 3 and not put_route.called
-    assert route.calls[0].request.content == route.calls[2].request.content
+    cdrs_path = urlsplit(EMSP_CDRS).path.rstrip("/")
+    assert [(r.method, r.path) for r in emsp_api.received] == [("POST", cdrs_path)] * 2
+    assert emsp_api.received[0].body == emsp_api.received[1].body
 
 
-@respx.mock
-def test_admin_shows_cdrs_with_their_delivery_and_totals_per_emsp(world, client):
-    respx.post(url__regex=r"http://emsp\.test/.*").mock(return_value=ok())
+def test_admin_shows_cdrs_with_their_delivery_and_totals_per_emsp(world, emsp_api, client):
     post(world.cpo.client, cdr(id="A"))
     post(world.cpo.client, cdr(id="B"))
     post(world.cpo.client, cdr(id="C", cdr_token={**TOKEN, "country_code": "FR"}))

@@ -1,15 +1,13 @@
 """The hub's sessions receiver: stored copies, PUT/PATCH semantics, routing to one eMSP only."""
 
-import json
-
-import httpx
-import respx
+from urllib.parse import urlsplit
 
 from hub import delivery
 from hub.models import Delivery, Message
 from parties.models import Party
 from sessions.models import Session
-from tests.conftest import create_platform
+from tests.conftest import create_platform, point_at
+from tests.servers import answering, ocpi_ok
 from tests.sessions.conftest import EMSP_URL, SESSION, TOKEN, patch, period, put, session
 
 TO_HUB = {"HTTP_OCPI_TO_COUNTRY_CODE": "NL", "HTTP_OCPI_TO_PARTY_ID": "HUB"}
@@ -140,12 +138,12 @@ def test_a_cpo_reads_only_its_own_sessions_at_the_hub(world):
     assert "data" not in other.json()
 
 
-@respx.mock
-def test_a_patch_after_a_missed_version_reaches_the_emsp_as_the_full_stored_session(world):
-    url = f"{EMSP_URL}/sessions/NL/CPO/S1"
-    ok = httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
-    put_route = respx.put(url).mock(side_effect=[httpx.Response(503), ok])
-    patch_route = respx.patch(url).mock(return_value=ok)
+def test_a_patch_after_a_missed_version_reaches_the_emsp_as_the_full_stored_session(
+    world, party_server
+):
+    path = f"{urlsplit(EMSP_URL).path}/sessions/NL/CPO/S1"
+    emsp_api = party_server(answering((503, b"", {}), (200, ocpi_ok(), {})))
+    point_at(emsp_api, world.emsp)
     put(world.cpo.client, "NL/CPO/S1", session(charging_periods=[period(ENERGY=1)]))
     delivery.drain(world.emsp.party.pk)  # 503: the PUT waits for a retry
     patch(
@@ -155,11 +153,11 @@ def test_a_patch_after_a_missed_version_reaches_the_emsp_as_the_full_stored_sess
     )
     delivery.drain(world.emsp.party.pk)
 
-    assert put_route.call_count == 2 and not patch_route.called
-    sent = put_route.calls[-1].request
-    assert sent.headers["ocpi-to-party-id"] == "MSP"
+    assert [(r.method, r.path) for r in emsp_api.received] == [("PUT", path), ("PUT", path)]
+    sent = emsp_api.received[-1]
+    assert sent.header("ocpi-to-party-id") == "MSP"
     stored = Session.objects.get().document
-    assert json.loads(sent.content) == stored
+    assert sent.json == stored
     assert sorted(Delivery.objects.values_list("status", flat=True)) == ["DELIVERED", "SUPERSEDED"]
 
 

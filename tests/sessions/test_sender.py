@@ -1,13 +1,25 @@
 """The hub's sessions sender: eMSPs pull their own Sessions and set charging preferences."""
 
-import httpx
-import respx
+from urllib.parse import urlsplit
+
+import pytest
 
 from parties.models import ConnectionStatus
+from tests.conftest import point_at
+from tests.servers import answering
 from tests.sessions.conftest import CPO_URL, TOKEN, put, session
 
 LIST = "/ocpi/2.2.1/sender/sessions"
 PREFERENCES = {"profile_type": "FAST", "departure_time": "2024-01-01T18:00:00Z", "energy_need": 20}
+PREFERENCES_PATH = f"{urlsplit(CPO_URL).path}/sessions/S1/charging_preferences"
+
+
+@pytest.fixture
+def cpo_api(world, party_server):
+    """NL*CPO's sessions sender (of the world's `cpo`) on 127.0.0.1."""
+    server = party_server()
+    point_at(server, world.cpo)
+    return server
 
 
 def ids(response):
@@ -44,36 +56,30 @@ def preferences(client, session_id="S1", body=PREFERENCES, **headers):
     return client.put(f"{LIST}/{session_id}/charging_preferences", body, format="json", **headers)
 
 
-@respx.mock
-def test_charging_preferences_go_to_the_sessions_cpo_and_its_answer_comes_back(world):
+def test_charging_preferences_go_to_the_sessions_cpo_and_its_answer_comes_back(world, cpo_api):
     pushed(world)
     answer = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": "ACCEPTED"}
-    route = respx.put(f"{CPO_URL}/sessions/S1/charging_preferences").mock(
-        return_value=httpx.Response(200, json=answer)
-    )
+    cpo_api.respond = answering((200, answer, {}))
     response = preferences(world.emsp.client, "s1", HTTP_X_CORRELATION_ID="corr-pref")
     assert response.json() == answer
-    sent = route.calls.last.request
-    assert sent.headers["ocpi-to-party-id"] == "CPO" and sent.headers["ocpi-from-party-id"] == "MSP"
-    assert sent.headers["x-correlation-id"] == "corr-pref"
-    assert sent.content and b'"FAST"' in sent.content
+    (sent,) = cpo_api.received
+    assert (sent.method, sent.path) == ("PUT", PREFERENCES_PATH)
+    assert sent.header("ocpi-to-party-id") == "CPO" and sent.header("ocpi-from-party-id") == "MSP"
+    assert sent.header("x-correlation-id") == "corr-pref"
+    assert sent.body and b'"FAST"' in sent.body
 
 
-@respx.mock
-def test_a_cpo_refusal_is_relayed_unchanged(world):
+def test_a_cpo_refusal_is_relayed_unchanged(world, cpo_api):
     pushed(world)
     refusal = {"status_code": 2001, "timestamp": "2024-01-01T00:00:00Z", "status_message": "no"}
-    respx.put(f"{CPO_URL}/sessions/S1/charging_preferences").mock(
-        return_value=httpx.Response(404, json=refusal)
-    )
+    cpo_api.respond = answering((404, refusal, {}))
     response = preferences(world.emsp.client)
     assert (response.status_code, response.json()) == (404, refusal)
+    assert [(r.method, r.path) for r in cpo_api.received] == [("PUT", PREFERENCES_PATH)]
 
 
-@respx.mock
-def test_only_the_sessions_emsp_may_set_preferences(world):
+def test_only_the_sessions_emsp_may_set_preferences(world, cpo_api):
     pushed(world)
-    route = respx.put(url__regex=r".*").mock(return_value=httpx.Response(200))
     open_routing = preferences(world.other_emsp.client)
     direct = preferences(
         world.other_emsp.client, HTTP_OCPI_TO_COUNTRY_CODE="NL", HTTP_OCPI_TO_PARTY_ID="CPO"
@@ -84,7 +90,7 @@ def test_only_the_sessions_emsp_may_set_preferences(world):
     assert open_routing.json()["status_code"] == 4001
     assert (direct.status_code, direct.json()["status_code"]) == (404, 2000)
     assert unknown_cpo.json()["status_code"] == 4001
-    assert not route.called
+    assert cpo_api.received == []
 
 
 def test_preferences_are_validated_and_an_unreachable_cpo_is_4003(world):

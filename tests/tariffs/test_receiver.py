@@ -1,12 +1,14 @@
 """The hub's tariffs receiver: CPOs push and delete their own Tariffs; the hub keeps the latest."""
 
-import httpx
-import respx
+from urllib.parse import urlsplit
+
+import pytest
 
 from hub import delivery
 from hub.models import Delivery, Message
 from tariffs.models import Tariff
-from tests.conftest import create_platform
+from tests.conftest import create_platform, point_at
+from tests.servers import answering, ocpi_ok
 from tests.tariffs.conftest import EMSP_TARIFFS, RECEIVER, delete, put, tariff
 
 TO_UNKNOWN = {"HTTP_OCPI_TO_COUNTRY_CODE": "FR", "HTTP_OCPI_TO_PARTY_ID": "XXX"}
@@ -17,8 +19,20 @@ def drain_all():
         delivery.drain(receiver_id)
 
 
-def ok():
-    return httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
+T1_PATH = f"{urlsplit(EMSP_TARIFFS).path}NL/CPO/T1"
+ACCEPTED = (200, ocpi_ok(), {})
+
+
+@pytest.fixture
+def emsp_api(emsp_receiver, party_server):
+    """DE*MSP's tariffs receiver (of `emsp_receiver`) on 127.0.0.1: accepts every request."""
+    server = party_server()
+    point_at(server, emsp_receiver)
+    return server
+
+
+def sent(server) -> list[tuple[str, str]]:
+    return [(received.method, received.path) for received in server.received]
 
 
 def test_put_creates_then_replaces_and_queues_each_push(cpo, emsp_receiver):
@@ -30,35 +44,29 @@ def test_put_creates_then_replaces_and_queues_each_push(cpo, emsp_receiver):
     assert Delivery.objects.filter(receiver=emsp_receiver.party).count() == 2
 
 
-def test_delete_removes_the_stored_copy_and_is_delivered(cpo, emsp_receiver):
+def test_delete_removes_the_stored_copy_and_is_delivered(cpo, emsp_api):
     put(cpo.client, "NL/CPO/T1", tariff())
-    with respx.mock:
-        route_put = respx.put(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
-        response = delete(cpo.client, "NL/CPO/T1")
-        route_delete = respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
+    drain_all()
+    response = delete(cpo.client, "NL/CPO/T1")
+    drain_all()
     assert (response.status_code, response.json()["status_code"]) == (200, 1000)
     assert not Tariff.objects.exists()
-    assert route_put.call_count == 1 and route_delete.call_count == 1
-    assert route_delete.calls[0].request.content == b""
+    assert sent(emsp_api) == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
+    assert emsp_api.received[1].body == b""
     assert cpo.client.get(f"{RECEIVER}/NL/CPO/T1").status_code == 404
 
 
-def test_a_delete_supersedes_a_pending_put_and_a_put_a_pending_delete(cpo, emsp_receiver):
+def test_a_delete_supersedes_a_pending_put_and_a_put_a_pending_delete(cpo, emsp_api):
     put(cpo.client, "NL/CPO/T1", tariff())
     delete(cpo.client, "NL/CPO/T1")
-    with respx.mock:
-        route = respx.route(url=f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
-        assert [call.request.method for call in route.calls] == ["DELETE"]
-        put(cpo.client, "NL/CPO/T1", tariff(currency="USD"))
-        delete(cpo.client, "NL/CPO/T1")
-        put(cpo.client, "NL/CPO/T1", tariff(currency="GBP"))
-        drain_all()
-    methods = [call.request.method for call in route.calls]
-    assert methods == ["DELETE", "PUT"]
-    assert b'"GBP"' in route.calls[1].request.content
+    drain_all()
+    assert sent(emsp_api) == [("DELETE", T1_PATH)]
+    put(cpo.client, "NL/CPO/T1", tariff(currency="USD"))
+    delete(cpo.client, "NL/CPO/T1")
+    put(cpo.client, "NL/CPO/T1", tariff(currency="GBP"))
+    drain_all()
+    assert sent(emsp_api) == [("DELETE", T1_PATH), ("PUT", T1_PATH)]
+    assert b'"GBP"' in emsp_api.received[1].body
     statuses = list(Delivery.objects.values_list("message__method", "status"))
     assert statuses == [
         ("PUT", "SUPERSEDED"),
@@ -69,33 +77,26 @@ def test_a_delete_supersedes_a_pending_put_and_a_put_a_pending_delete(cpo, emsp_
     ]
 
 
-def test_a_delete_after_a_failed_put_still_goes_out_as_a_delete(cpo, emsp_receiver):
+def test_a_delete_after_a_failed_put_still_goes_out_as_a_delete(cpo, emsp_api):
+    emsp_api.respond = answering((200, {"status_code": 2001, "timestamp": "x"}, {}), ACCEPTED)
     put(cpo.client, "NL/CPO/T1", tariff())
-    with respx.mock:
-        respx.put(f"{EMSP_TARIFFS}NL/CPO/T1").mock(
-            return_value=httpx.Response(200, json={"status_code": 2001, "timestamp": "x"})
-        )
-        drain_all()
-        delete(cpo.client, "NL/CPO/T1")
-        route = respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
-    assert route.call_count == 1
+    drain_all()
+    delete(cpo.client, "NL/CPO/T1")
+    drain_all()
+    assert sent(emsp_api) == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
     assert Delivery.objects.get(message__method="DELETE").status == "DELIVERED"
 
 
-def test_redelivering_a_delete_of_a_tariff_put_again_sends_the_stored_tariff(cpo, emsp_receiver):
+def test_redelivering_a_delete_of_a_tariff_put_again_sends_the_stored_tariff(cpo, emsp_api):
     put(cpo.client, "NL/CPO/T1", tariff())
     delete(cpo.client, "NL/CPO/T1")
-    with respx.mock:
-        respx.delete(f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
+    drain_all()
+    assert sent(emsp_api) == [("DELETE", T1_PATH)]
     deleted = Delivery.objects.filter(message__method="DELETE")
     deleted.update(status="FAILED")  # as if the receiver had been down
     delivery.redeliver(deleted)
-    with respx.mock:
-        route = respx.route(url=f"{EMSP_TARIFFS}NL/CPO/T1").mock(return_value=ok())
-        drain_all()
-    assert [call.request.method for call in route.calls] == ["DELETE"]  # still deleted
+    drain_all()
+    assert sent(emsp_api) == [("DELETE", T1_PATH), ("DELETE", T1_PATH)]  # still deleted
 
 
 def test_delete_of_an_unknown_tariff_is_404_and_not_forwarded(cpo, emsp_receiver):
@@ -167,14 +168,11 @@ def test_get_of_own_tariff_from_the_store(cpo):
     assert (missing.status_code, missing.json()["status_code"]) == (404, 2000)
 
 
-def test_get_with_ocpi_to_is_forwarded_to_that_emsp(cpo, emsp_receiver):
-    with respx.mock:
-        route = respx.get(f"{EMSP_TARIFFS}NL/CPO/T1").mock(
-            return_value=httpx.Response(200, json={"status_code": 1000, "data": tariff()})
-        )
-        response = cpo.client.get(
-            f"{RECEIVER}/NL/CPO/T1", HTTP_OCPI_TO_COUNTRY_CODE="DE", HTTP_OCPI_TO_PARTY_ID="MSP"
-        )
-    assert route.call_count == 1
+def test_get_with_ocpi_to_is_forwarded_to_that_emsp(cpo, emsp_api):
+    emsp_api.respond = answering((200, {"status_code": 1000, "data": tariff()}, {}))
+    response = cpo.client.get(
+        f"{RECEIVER}/NL/CPO/T1", HTTP_OCPI_TO_COUNTRY_CODE="DE", HTTP_OCPI_TO_PARTY_ID="MSP"
+    )
+    assert sent(emsp_api) == [("GET", T1_PATH)]
     assert response.json()["data"] == tariff()
     assert response["OCPI-from-party-id"] == "MSP"

@@ -1,13 +1,17 @@
 """The hub's tokens receiver: eMSPs push their own Tokens, keyed on (uid, type); CPOs cannot."""
 
-import httpx
-import respx
+from urllib.parse import urlsplit
+
+import pytest
 
 from hub import delivery
 from hub.models import Delivery, Message
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import create_platform, ocpi_client, point_at
+from tests.servers import answering, ocpi_ok
 from tests.tokens.conftest import CPO_TOKENS, RECEIVER, emsp_client_for, patch, put, token
 from tokens.models import Token
+
+APP1_PATH = f"{urlsplit(CPO_TOKENS).path}DE/MSP/APP1"
 
 
 def drain_all():
@@ -15,8 +19,12 @@ def drain_all():
         delivery.drain(receiver_id)
 
 
-def ok():
-    return httpx.Response(200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"})
+@pytest.fixture
+def cpo_api(cpo_receiver, party_server):
+    """NL*CPO's tokens receiver (of `cpo_receiver`) on 127.0.0.1: accepts every request."""
+    server = party_server()
+    point_at(server, cpo_receiver)
+    return server
 
 
 def test_put_creates_then_replaces(cpo_receiver):
@@ -79,27 +87,24 @@ def test_a_patch_without_type_is_about_the_rfid_token(cpo_receiver):
     assert Message.objects.count() == 1
 
 
-def test_deliveries_carry_the_type_and_a_patch_after_a_miss_goes_as_the_full_token(cpo_receiver):
+def test_deliveries_carry_the_type_and_a_patch_after_a_miss_goes_as_the_full_token(
+    cpo_receiver, cpo_api
+):
+    cpo_api.respond = answering((500, {"status_code": 3000}, {}), (200, ocpi_ok(), {}))
     client = emsp_client_for("DE", "MSP")
     put(client, "DE/MSP/APP1", token(uid="APP1", type="APP_USER"))
-    with respx.mock:
-        refused = respx.put(f"{CPO_TOKENS}DE/MSP/APP1").mock(
-            return_value=httpx.Response(500, json={"status_code": 3000})
-        )
-        drain_all()
+    drain_all()
     Delivery.objects.update(status="FAILED")  # the PUT did not reach the CPO
     patch(
         client,
         "DE/MSP/APP1?type=APP_USER",
         {"valid": False, "last_updated": "2024-02-01T00:00:00Z"},
     )
-    with respx.mock:
-        route = respx.route(url__startswith=f"{CPO_TOKENS}DE/MSP/APP1").mock(return_value=ok())
-        drain_all()
-    assert str(refused.calls[0].request.url).endswith("/DE/MSP/APP1?type=APP_USER")
-    request = route.calls[0].request
-    assert (request.method, str(request.url)) == ("PUT", f"{CPO_TOKENS}DE/MSP/APP1?type=APP_USER")
-    assert b'"valid":false' in request.content
+    drain_all()
+    refused, request = cpo_api.received
+    assert (refused.method, refused.path) == ("PUT", f"{APP1_PATH}?type=APP_USER")
+    assert (request.method, request.path) == ("PUT", f"{APP1_PATH}?type=APP_USER")
+    assert b'"valid":false' in request.body
 
 
 def test_a_cpo_cannot_push_tokens(cpo_receiver):
@@ -144,17 +149,14 @@ def test_get_of_own_token_from_the_store(db):
     assert (as_rfid.status_code, as_rfid.json()["status_code"]) == (404, 2004)
 
 
-def test_get_with_ocpi_to_is_forwarded_to_that_cpo_with_the_type(cpo_receiver):
-    with respx.mock:
-        route = respx.get(f"{CPO_TOKENS}DE/MSP/APP1", params={"type": "APP_USER"}).mock(
-            return_value=httpx.Response(200, json={"status_code": 1000, "data": token()})
-        )
-        response = emsp_client_for("DE", "MSP").get(
-            f"{RECEIVER}/DE/MSP/APP1?type=APP_USER",
-            HTTP_OCPI_TO_COUNTRY_CODE="NL",
-            HTTP_OCPI_TO_PARTY_ID="CPO",
-        )
-    assert route.call_count == 1
+def test_get_with_ocpi_to_is_forwarded_to_that_cpo_with_the_type(cpo_receiver, cpo_api):
+    cpo_api.respond = answering((200, {"status_code": 1000, "data": token()}, {}))
+    response = emsp_client_for("DE", "MSP").get(
+        f"{RECEIVER}/DE/MSP/APP1?type=APP_USER",
+        HTTP_OCPI_TO_COUNTRY_CODE="NL",
+        HTTP_OCPI_TO_PARTY_ID="CPO",
+    )
+    assert [(r.method, r.path) for r in cpo_api.received] == [("GET", f"{APP1_PATH}?type=APP_USER")]
     assert response.json()["data"] == token()
 
 
