@@ -4,7 +4,6 @@ offboarding a platform and deleting a party (archived, never deleted)."""
 import re
 from html import escape
 
-import respx
 from django.urls import reverse
 
 from agreements.models import MODULES, Agreement, AgreementChange
@@ -19,7 +18,7 @@ from tests.agreements.conftest import (
     put_location,
     status_of,
 )
-from tests.servers import ocpi_ok
+from tests.conftest import point_at
 
 MATRIX = reverse("admin:agreements_agreement_matrix")
 RECEIVE = reverse("admin:agreements_agreement_receive")
@@ -109,23 +108,23 @@ def test_what_would_a_party_receive_answers_from_the_routing_rule(world, admin_c
 
 
 def test_offboarding_sends_credentials_delete_ends_agreements_and_keeps_history(
-    world, admin_client
+    world, admin_client, party_server
 ):
     agree(world.cpa, world.msa, "locations")
     assert status_of(put_location(world.cpa, location_of(world.cpa))) == 1000
     world.cpa.platform.endpoints.create(
         identifier="credentials", role="SENDER", url=f"{base_url('cpa')}/credentials/"
     )
+    cpa = party_server()
+    point_at(cpa, world.cpa.platform)
 
-    with respx.mock() as router:
-        deleted = router.delete(f"{base_url('cpa')}/credentials/").respond(json=ocpi_ok())
-        admin_client.post(
-            reverse("admin:parties_platform_changelist"),
-            {"action": "offboard", "_selected_action": [world.cpa.platform.pk]},
-        )
+    admin_client.post(
+        reverse("admin:parties_platform_changelist"),
+        {"action": "offboard", "_selected_action": [world.cpa.platform.pk]},
+    )
 
     platform = Platform.objects.get(pk=world.cpa.platform.pk)
-    assert deleted.call_count == 1
+    assert [(r.method, r.path) for r in cpa.received] == [("DELETE", "/ocpi/2.2.1/credentials/")]
     assert platform.status == "SUSPENDED" and not platform.tokens.exists()
     assert Agreement.objects.get().status == "ENDED"
     assert Location.objects.filter(party_id="CPA").exists()  # kept, inactive

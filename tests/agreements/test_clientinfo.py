@@ -1,10 +1,8 @@
 """HubClientInfo per pair: each party sees the others as its agreements stand, in GET and push."""
 
-import json
 from datetime import timedelta
 
 import pytest
-import respx
 from django.utils import timezone
 
 from agreements.actions import check_validity
@@ -12,9 +10,8 @@ from agreements.models import Agreement
 from hub import delivery
 from hub.models import Delivery
 from parties import client_info
-from tests.agreements.conftest import agree, base_url
-from tests.conftest import create_platform, ocpi_client
-from tests.servers import ocpi_ok
+from tests.agreements.conftest import agree
+from tests.conftest import create_platform, ocpi_client, point_at
 
 URL = "/ocpi/2.2.1/hubclientinfo"
 
@@ -62,23 +59,22 @@ def test_parties_of_the_callers_own_platform_are_listed_but_not_the_caller(db, s
 
 
 @pytest.fixture
-def clientinfo_receivers():
-    """Every world platform's hubclientinfo RECEIVER, answering 1000; PUTs by platform."""
-    with respx.mock(assert_all_called=False) as router:
-        routes = {
-            name: router.put(url__startswith=f"{base_url(name)}/hubclientinfo/").respond(
-                json=ocpi_ok()
-            )
-            for name in ("cpa", "cpb", "msa", "msb")
-        }
-        yield routes
+def clientinfo_receivers(world, party_server):
+    """Every world platform on a server of its own, answering 1000; servers by platform."""
+    servers = {}
+    for name in ("cpa", "cpb", "msa", "msb"):
+        servers[name] = party_server()
+        point_at(servers[name], getattr(world, name).platform)
+    return servers
 
 
-def pushed(route) -> dict[str, str]:
-    return {
-        json.loads(call.request.content)["party_id"]: json.loads(call.request.content)["status"]
-        for call in route.calls
-    }
+def pushed(server) -> dict[str, str]:
+    """The ClientInfo pushes the platform received: status by party_id."""
+    assert all(
+        r.method == "PUT" and r.path.startswith("/ocpi/2.2.1/hubclientinfo/")
+        for r in server.received
+    ), [(r.method, r.path) for r in server.received]
+    return {r.json["party_id"]: r.json["status"] for r in server.received}
 
 
 def test_a_push_tells_each_platform_the_status_from_its_point_of_view(
@@ -97,8 +93,8 @@ def test_a_push_tells_each_platform_the_status_from_its_point_of_view(
     assert pushed(clientinfo_receivers["msb"]) == {"CPA": "PLANNED"}
     assert pushed(clientinfo_receivers["cpb"]) == {}  # no agreement: absent
     assert pushed(clientinfo_receivers["cpa"]) == {}  # never about itself
-    (call,) = clientinfo_receivers["msa"].calls
-    assert call.request.url.path == "/ocpi/2.2.1/hubclientinfo/NL/CPA"
+    (only,) = clientinfo_receivers["msa"].received
+    assert only.path == "/ocpi/2.2.1/hubclientinfo/NL/CPA"
 
 
 def test_changing_an_agreement_announces_both_sides_again(world, settings, monkeypatch):

@@ -1,10 +1,7 @@
 """GET All and GET of one object via the hub show only what the pair's agreement allows."""
 
-import respx
-
 from tests.agreements.conftest import (
     agree,
-    base_url,
     location_of,
     put_location,
     put_tariff,
@@ -14,6 +11,8 @@ from tests.agreements.conftest import (
     to,
     token_of,
 )
+from tests.conftest import point_at
+from tests.servers import answering
 
 LOCATIONS = "/ocpi/2.2.1/sender/locations"
 TARIFFS = "/ocpi/2.2.1/sender/tariffs"
@@ -46,12 +45,12 @@ def test_get_all_follows_the_agreements(world, policy):
     assert locations["X-Total-Count"] == str(len(ids(locations)))
 
 
-@respx.mock
-def test_a_direct_get_all_without_an_agreement_is_refused(world, policy):
+def test_a_direct_get_all_without_an_agreement_is_refused(world, policy, party_server):
     stored(world)
     agree(world.cpa, world.msa, "tariffs")
     cpas_answer = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": []}
-    cpa = respx.get(f"{base_url('cpa')}/s/tariffs").respond(json=cpas_answer)
+    cpa = party_server(answering((200, cpas_answer, {})))
+    point_at(cpa, world.cpa.platform)
 
     refused = world.msa.client.get(LOCATIONS, **to(world.cpa))
     allowed = world.msa.client.get(TARIFFS, **to(world.cpa))  # forwarded to the CPO
@@ -59,16 +58,19 @@ def test_a_direct_get_all_without_an_agreement_is_refused(world, policy):
     assert status_of(refused) == 4000
     assert "No roaming agreement" in refused.json()["status_message"]
     assert allowed.json() == cpas_answer
-    assert cpa.call_count == 1
+    assert [(r.method, r.path.split("?")[0]) for r in cpa.received] == [
+        ("GET", "/ocpi/2.2.1/s/tariffs")
+    ]
 
 
-@respx.mock
-def test_get_of_one_location_follows_the_agreement(world, policy):
+def test_get_of_one_location_follows_the_agreement(world, policy, party_server):
     stored(world)
     agree(world.cpa, world.msa, "tariffs")
     agree(world.cpb, world.msa, "locations")
     evse = {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z", "data": {"uid": "EVSE1"}}
-    respx.get(f"{base_url('cpb')}/s/locations/LOC1/EVSE1").respond(json=evse)
+    cpa, cpb = party_server(), party_server(answering((200, evse, {})))
+    point_at(cpa, world.cpa.platform)
+    point_at(cpb, world.cpb.platform)
 
     direct = world.msa.client.get(f"{LOCATIONS}/LOC1", **to(world.cpa))
     allowed = world.msa.client.get(f"{LOCATIONS}/LOC1/EVSE1", **to(world.cpb))
@@ -76,7 +78,11 @@ def test_get_of_one_location_follows_the_agreement(world, policy):
     open_routed = world.msa.client.get(f"{LOCATIONS}/LOC1")
 
     assert status_of(direct) == 4000
+    assert cpa.received == []
     assert allowed.json()["data"]["uid"] == "EVSE1"
+    assert [(r.method, r.path.split("?")[0]) for r in cpb.received] == [
+        ("GET", "/ocpi/2.2.1/s/locations/LOC1/EVSE1")
+    ]
     assert open_routed.json()["data"]["party_id"] == "CPB"
 
 

@@ -1,22 +1,32 @@
 """Request/response traffic through the hub (authorize, commands, charging profiles, GET at a
 receiver) is refused with 4000 between a pair that may not exchange the module."""
 
+from types import SimpleNamespace
+
 import pytest
-import respx
 
 from commands.models import Command, Outcome
-from tests.agreements.conftest import agree, base_url, status_of, to
+from tests.agreements.conftest import agree, status_of, to
 from tests.commands.conftest import start_session, store_session, token
-from tests.servers import ocpi_ok
+from tests.conftest import point_at
+from tests.servers import answering, ocpi_ok
 
 AUTHORIZE = "/ocpi/2.2.1/sender/tokens/TOK1/authorize"
 ALLOWED = {"allowed": "ALLOWED", "token": token(country_code="DE", party_id="MSA")}
 
 
 @pytest.fixture
-def parties_api():
-    with respx.mock(assert_all_called=False) as router:
-        yield router
+def parties_api(world, party_server):
+    """NL*CPA and DE*MSA on servers of their own (`.cpa`, `.msa`), answering 1000."""
+    servers = SimpleNamespace(cpa=party_server(), msa=party_server())
+    point_at(servers.cpa, world.cpa.platform)
+    point_at(servers.msa, world.msa.platform)
+    return servers
+
+
+def sent(server) -> list[tuple[str, str]]:
+    """Method and path (without the query) of each request the server received."""
+    return [(received.method, received.path.split("?")[0]) for received in server.received]
 
 
 def authorize(world):
@@ -24,9 +34,7 @@ def authorize(world):
 
 
 def test_authorization_needs_an_agreement_covering_tokens(world, policy, parties_api):
-    route = parties_api.post(f"{base_url('msa')}/s/tokens/TOK1/authorize").respond(
-        json=ocpi_ok(ALLOWED)
-    )
+    parties_api.msa.respond = answering((200, ocpi_ok(ALLOWED), {}))
     agree(world.cpa, world.msa, "locations")
 
     refused = authorize(world)
@@ -36,13 +44,11 @@ def test_authorization_needs_an_agreement_covering_tokens(world, policy, parties
     assert status_of(refused) == 4000
     assert "tokens" in refused.json()["status_message"]
     assert relayed.json()["data"]["allowed"] == "ALLOWED"
-    assert route.call_count == 1
+    assert sent(parties_api.msa) == [("POST", "/ocpi/2.2.1/s/tokens/TOK1/authorize")]
 
 
 def test_a_command_without_an_agreement_is_refused_and_logged(world, policy, parties_api):
-    route = parties_api.post(f"{base_url('cpa')}/commands/START_SESSION").respond(
-        json=ocpi_ok({"result": "ACCEPTED", "timeout": 30})
-    )
+    parties_api.cpa.respond = answering((200, ocpi_ok({"result": "ACCEPTED", "timeout": 30}), {}))
     agree(world.cpa, world.msa, "locations", "tokens")  # no commands
     body = start_session(token=token(country_code="DE", party_id="MSA"))
 
@@ -51,7 +57,7 @@ def test_a_command_without_an_agreement_is_refused_and_logged(world, policy, par
     )
 
     assert status_of(refused) == 4000
-    assert route.call_count == 0
+    assert parties_api.cpa.received == []
     assert Command.objects.get().outcome == Outcome.HUB_ERROR
 
     agree(world.cpa, world.msa, "commands")
@@ -59,14 +65,13 @@ def test_a_command_without_an_agreement_is_refused_and_logged(world, policy, par
         "/ocpi/2.2.1/receiver/commands/START_SESSION", body, format="json", **to(world.cpa)
     )
     assert accepted.json()["data"]["result"] == "ACCEPTED"
+    assert sent(parties_api.cpa) == [("POST", "/ocpi/2.2.1/commands/START_SESSION")]
 
 
 def test_charging_profiles_need_an_agreement_covering_them(world, settings, parties_api):
     settings.HUB_ROAMING_POLICY = "agreements"
     store_session(("DE", "MSA"), "S1", cpo_ref=("NL", "CPA"))  # the hub routed it to DE*MSA
-    route = parties_api.put(f"{base_url('cpa')}/chargingprofiles/S1").respond(
-        json=ocpi_ok({"result": "ACCEPTED", "timeout": 30})
-    )
+    parties_api.cpa.respond = answering((200, ocpi_ok({"result": "ACCEPTED", "timeout": 30}), {}))
     body = {
         "charging_profile": {"charging_rate_unit": "W", "charging_profile_period": []},
         "response_url": "https://msa.test/profile/result",
@@ -77,16 +82,14 @@ def test_charging_profiles_need_an_agreement_covering_them(world, settings, part
     )
 
     assert status_of(refused) == 4000
-    assert route.call_count == 0
+    assert parties_api.cpa.received == []
 
 
 def test_a_cpo_reads_its_location_at_an_emsp_only_with_an_agreement(world, policy, parties_api):
-    route = parties_api.get(f"{base_url('msa')}/locations/NL/CPA/LOC1").respond(
-        json=ocpi_ok({"id": "LOC1"})
-    )
+    parties_api.msa.respond = answering((200, ocpi_ok({"id": "LOC1"}), {}))
     agree(world.cpa, world.msa, "locations", status="SUSPENDED")
 
     refused = world.cpa.client.get("/ocpi/2.2.1/receiver/locations/NL/CPA/LOC1", **to(world.msa))
 
     assert status_of(refused) == 4000
-    assert route.call_count == 0
+    assert parties_api.msa.received == []

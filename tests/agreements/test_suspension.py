@@ -3,7 +3,6 @@
 import time
 
 import pytest
-import respx
 
 from hub import delivery
 from hub.models import Delivery
@@ -18,23 +17,21 @@ from tests.agreements.conftest import (
     session_of,
     status_of,
 )
-from tests.servers import ocpi_ok
+from tests.conftest import point_at
 
 
 @pytest.fixture
-def msa_api():
-    with respx.mock(base_url="http://msa.test", assert_all_called=False) as router:
-        router.put(path__startswith="/ocpi/2.2.1/locations/").respond(json=ocpi_ok())
-        router.put(path__startswith="/ocpi/2.2.1/sessions/").respond(json=ocpi_ok())
-        router.post("/ocpi/2.2.1/cdrs").respond(json=ocpi_ok())
-        router.put(path__startswith="/ocpi/2.2.1/hubclientinfo/").respond(json=ocpi_ok())
-        yield router
+def msa_api(world, party_server):
+    """DE*MSA's endpoints on 127.0.0.1, accepting every request."""
+    server = party_server()
+    point_at(server, world.msa.platform)
+    return server
 
 
-def sent(router) -> list[tuple[str, str]]:
+def sent(server) -> list[tuple[str, str]]:
     """What the eMSP received of the functional modules (ClientInfo pushes left out)."""
-    calls = [(call.request.method, call.request.url.path) for call in router.calls]
-    return [call for call in calls if "/hubclientinfo/" not in call[1]]
+    received = [(request.method, request.path) for request in server.received]
+    return [request for request in received if "/hubclientinfo/" not in request[1]]
 
 
 def deliveries_to(party):
