@@ -123,6 +123,13 @@ class PartyServer:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
+    def requests(self, query: bool = True) -> list[tuple[str, str]]:
+        """(method, path) of every request received, in order (the path without its query
+        string if not `query`)."""
+        with self._lock:
+            received = list(self.received)
+        return [(r.method, r.path if query else r.path.split("?")[0]) for r in received]
+
     def wait_for(self, count: int, timeout: float = 20.0, method: str | None = None) -> list:
         """Wait (bounded) until `count` requests (of `method`) arrived; return them."""
         deadline = time.monotonic() + timeout

@@ -124,7 +124,7 @@ def test_offboarding_sends_credentials_delete_ends_agreements_and_keeps_history(
     )
 
     platform = Platform.objects.get(pk=world.cpa.platform.pk)
-    assert [(r.method, r.path) for r in cpa.received] == [("DELETE", "/ocpi/2.2.1/credentials/")]
+    assert cpa.requests() == [("DELETE", "/ocpi/2.2.1/credentials/")]
     assert platform.status == "SUSPENDED" and not platform.tokens.exists()
     assert Agreement.objects.get().status == "ENDED"
     assert Location.objects.filter(party_id="CPA").exists()  # kept, inactive

@@ -73,7 +73,7 @@ def pushed(server) -> dict[str, str]:
     assert all(
         r.method == "PUT" and r.path.startswith("/ocpi/2.2.1/hubclientinfo/")
         for r in server.received
-    ), [(r.method, r.path) for r in server.received]
+    ), server.requests()
     return {r.json["party_id"]: r.json["status"] for r in server.received}
 
 

@@ -30,8 +30,7 @@ def msa_api(world, party_server):
 
 def sent(server) -> list[tuple[str, str]]:
     """What the eMSP received of the functional modules (ClientInfo pushes left out)."""
-    received = [(request.method, request.path) for request in server.received]
-    return [request for request in received if "/hubclientinfo/" not in request[1]]
+    return [request for request in server.requests() if "/hubclientinfo/" not in request[1]]
 
 
 def deliveries_to(party):

@@ -34,10 +34,6 @@ def emsp_api(emsp_receiver, party_server):
     return server
 
 
-def sent(server) -> list[tuple[str, str]]:
-    return [(received.method, received.path) for received in server.received]
-
-
 def push_put(cpo, **headers):
     return cpo.client.put(
         "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC1",
@@ -165,7 +161,7 @@ def test_put_and_patch_arrive_byte_for_byte_with_routing_headers(cpo, emsp_api):
     drain_all()
     push_patch(cpo)
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
     put_request, patch_request = emsp_api.received
     assert put_request.body == RAW_PUT
     assert patch_request.body == RAW_PATCH
@@ -184,7 +180,7 @@ def test_server_errors_are_retried_with_backoff(cpo, emsp_api):
     emsp_api.respond = answering((503, b"busy", {}))
     push_put(cpo)
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH)]
     pending = Delivery.objects.get()
     assert pending.status == "PENDING" and pending.attempts == 1
     assert pending.next_attempt_at > timezone.now()
@@ -203,7 +199,7 @@ def test_client_errors_are_rejected_not_retried(cpo, emsp_api, http_status, body
     emsp_api.respond = answering((http_status, body, {}))
     push_put(cpo)
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH)]
     rejected = Delivery.objects.get()
     assert rejected.status == "REJECTED"
     assert rejected.attempt_log.get().response_excerpt == body.decode()
@@ -232,7 +228,7 @@ def test_receiver_that_was_down_gets_the_latest_state_not_the_history(cpo, emsp_
     emsp_api.start()  # back, on the same address
     Delivery.objects.update(next_attempt_at=timezone.now())
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH)]
     latest = emsp_api.received[-1].json
     assert latest["evses"][0]["status"] == "CHARGING"
     assert latest["last_updated"] == "2024-01-02T00:00:00Z"
@@ -246,7 +242,7 @@ def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_api):
     drain_all()
     push_patch(cpo)
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
     assert Delivery.objects.order_by("pk").last().full_object
 
 
@@ -262,7 +258,7 @@ def test_one_sender_per_receiver_and_stranded_claims_are_sent_again(cpo, emsp_re
     assert delivery.due_receivers() == [receiver_id]
     drain_all()
     done = Delivery.objects.get()
-    assert done.status == "DELIVERED" and sent(emsp_api) == [("PUT", PUT_PATH)]
+    assert done.status == "DELIVERED" and emsp_api.requests() == [("PUT", PUT_PATH)]
     assert "worker was lost" in done.attempt_log.first().error
 
 
@@ -274,7 +270,7 @@ def test_deliver_again_sends_the_object_as_stored_now_and_skips_what_arrived(cpo
     count = delivery.redeliver(Delivery.objects.all())
     drain_all()
     assert count == 1  # the failed PATCH; the delivered PUT is not sent again
-    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH), ("PUT", PUT_PATH)]
     assert emsp_api.received[-1].json["name"] == "Renamed"
 
 
@@ -318,7 +314,7 @@ def test_a_batch_records_every_outcome_and_attempt(cpo, emsp_api):
     drain_all()
     push_patch(cpo)
     drain_all()
-    assert sent(emsp_api) == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
+    assert emsp_api.requests() == [("PUT", PUT_PATH), ("PATCH", EVSE_PATH)]
     outcome = list(Delivery.objects.order_by("pk").values_list("status", "attempts"))
     assert outcome == [("DELIVERED", 1), ("REJECTED", 1)]
     assert DeliveryAttempt.objects.filter(http_status=400).count() == 1

@@ -153,7 +153,7 @@ def test_a_patch_after_a_missed_version_reaches_the_emsp_as_the_full_stored_sess
     )
     delivery.drain(world.emsp.party.pk)
 
-    assert [(r.method, r.path) for r in emsp_api.received] == [("PUT", path), ("PUT", path)]
+    assert emsp_api.requests() == [("PUT", path), ("PUT", path)]
     sent = emsp_api.received[-1]
     assert sent.header("ocpi-to-party-id") == "MSP"
     stored = Session.objects.get().document

@@ -75,7 +75,7 @@ def test_a_cpo_refusal_is_relayed_unchanged(world, cpo_api):
     cpo_api.respond = answering((404, refusal, {}))
     response = preferences(world.emsp.client)
     assert (response.status_code, response.json()) == (404, refusal)
-    assert [(r.method, r.path) for r in cpo_api.received] == [("PUT", PREFERENCES_PATH)]
+    assert cpo_api.requests() == [("PUT", PREFERENCES_PATH)]
 
 
 def test_only_the_sessions_emsp_may_set_preferences(world, cpo_api):

@@ -31,10 +31,6 @@ def emsp_api(emsp_receiver, party_server):
     return server
 
 
-def sent(server) -> list[tuple[str, str]]:
-    return [(received.method, received.path) for received in server.received]
-
-
 def test_put_creates_then_replaces_and_queues_each_push(cpo, emsp_receiver):
     first = put(cpo.client, "NL/CPO/T1", tariff())
     second = put(cpo.client, "nl/cpo/t1", tariff(currency="USD"))
@@ -51,7 +47,7 @@ def test_delete_removes_the_stored_copy_and_is_delivered(cpo, emsp_api):
     drain_all()
     assert (response.status_code, response.json()["status_code"]) == (200, 1000)
     assert not Tariff.objects.exists()
-    assert sent(emsp_api) == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
+    assert emsp_api.requests() == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
     assert emsp_api.received[1].body == b""
     assert cpo.client.get(f"{RECEIVER}/NL/CPO/T1").status_code == 404
 
@@ -60,12 +56,12 @@ def test_a_delete_supersedes_a_pending_put_and_a_put_a_pending_delete(cpo, emsp_
     put(cpo.client, "NL/CPO/T1", tariff())
     delete(cpo.client, "NL/CPO/T1")
     drain_all()
-    assert sent(emsp_api) == [("DELETE", T1_PATH)]
+    assert emsp_api.requests() == [("DELETE", T1_PATH)]
     put(cpo.client, "NL/CPO/T1", tariff(currency="USD"))
     delete(cpo.client, "NL/CPO/T1")
     put(cpo.client, "NL/CPO/T1", tariff(currency="GBP"))
     drain_all()
-    assert sent(emsp_api) == [("DELETE", T1_PATH), ("PUT", T1_PATH)]
+    assert emsp_api.requests() == [("DELETE", T1_PATH), ("PUT", T1_PATH)]
     assert b'"GBP"' in emsp_api.received[1].body
     statuses = list(Delivery.objects.values_list("message__method", "status"))
     assert statuses == [
@@ -83,7 +79,7 @@ def test_a_delete_after_a_failed_put_still_goes_out_as_a_delete(cpo, emsp_api):
     drain_all()
     delete(cpo.client, "NL/CPO/T1")
     drain_all()
-    assert sent(emsp_api) == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
+    assert emsp_api.requests() == [("PUT", T1_PATH), ("DELETE", T1_PATH)]
     assert Delivery.objects.get(message__method="DELETE").status == "DELIVERED"
 
 
@@ -91,12 +87,12 @@ def test_redelivering_a_delete_of_a_tariff_put_again_sends_the_stored_tariff(cpo
     put(cpo.client, "NL/CPO/T1", tariff())
     delete(cpo.client, "NL/CPO/T1")
     drain_all()
-    assert sent(emsp_api) == [("DELETE", T1_PATH)]
+    assert emsp_api.requests() == [("DELETE", T1_PATH)]
     deleted = Delivery.objects.filter(message__method="DELETE")
     deleted.update(status="FAILED")  # as if the receiver had been down
     delivery.redeliver(deleted)
     drain_all()
-    assert sent(emsp_api) == [("DELETE", T1_PATH), ("DELETE", T1_PATH)]  # still deleted
+    assert emsp_api.requests() == [("DELETE", T1_PATH), ("DELETE", T1_PATH)]  # still deleted
 
 
 def test_delete_of_an_unknown_tariff_is_404_and_not_forwarded(cpo, emsp_receiver):
@@ -173,6 +169,6 @@ def test_get_with_ocpi_to_is_forwarded_to_that_emsp(cpo, emsp_api):
     response = cpo.client.get(
         f"{RECEIVER}/NL/CPO/T1", HTTP_OCPI_TO_COUNTRY_CODE="DE", HTTP_OCPI_TO_PARTY_ID="MSP"
     )
-    assert sent(emsp_api) == [("GET", T1_PATH)]
+    assert emsp_api.requests() == [("GET", T1_PATH)]
     assert response.json()["data"] == tariff()
     assert response["OCPI-from-party-id"] == "MSP"

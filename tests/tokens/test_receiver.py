@@ -156,7 +156,7 @@ def test_get_with_ocpi_to_is_forwarded_to_that_cpo_with_the_type(cpo_receiver, c
         HTTP_OCPI_TO_COUNTRY_CODE="NL",
         HTTP_OCPI_TO_PARTY_ID="CPO",
     )
-    assert [(r.method, r.path) for r in cpo_api.received] == [("GET", f"{APP1_PATH}?type=APP_USER")]
+    assert cpo_api.requests() == [("GET", f"{APP1_PATH}?type=APP_USER")]
     assert response.json()["data"] == token()
 
 
