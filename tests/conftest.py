@@ -100,12 +100,17 @@ def create_platform(
     return platform, PlatformToken.issue(platform, PlatformToken.Kind.ACCESS)
 
 
+def url_on(server: PartyServer, url: str) -> str:
+    """`url` at the server's address instead of its own (path and query kept)."""
+    _, _, path, query, _ = urlsplit(url)
+    return urlunsplit(("http", f"127.0.0.1:{server.port}", path, query, ""))
+
+
 def point_at(server: PartyServer, platform: Platform) -> None:
     """Make `server` the address of every endpoint `platform` advertised (path and query kept):
     what the hub sends to the platform reaches the server."""
     for endpoint in platform.endpoints.all():
-        _, _, path, query, _ = urlsplit(endpoint.url)
-        endpoint.url = urlunsplit(("http", f"127.0.0.1:{server.port}", path, query, ""))
+        endpoint.url = url_on(server, endpoint.url)
         endpoint.save(update_fields=["url"])
 
 

@@ -1,12 +1,14 @@
-"""A CPO and an eMSP with commands and chargingprofiles endpoints, and request bodies."""
+"""A CPO and an eMSP with commands and chargingprofiles endpoints, each on a server of its own
+on 127.0.0.1 (`cpo_api`, `emsp_api`), and request bodies."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
-import respx
 
 from sessions.models import Session
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import create_platform, ocpi_client, point_at
+from tests.servers import answering
 
 CPO_COMMANDS = "http://cpo.test/ocpi/cpo/2.2.1/commands/"
 CPO_PROFILES = "http://cpo.test/ocpi/cpo/2.2.1/chargingprofiles/"
@@ -50,34 +52,48 @@ def command_response(result="ACCEPTED", timeout=30) -> dict:
 TO_CPO = {"HTTP_OCPI_TO_COUNTRY_CODE": "NL", "HTTP_OCPI_TO_PARTY_ID": "CPO"}
 
 
+def path_of(url: str) -> str:
+    """The path (and query) at which a party's server receives what the hub sends to `url`."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 @pytest.fixture
-def cpo(db):
+def cpo_api(party_server):
+    """The CPO's commands and chargingprofiles receivers: every command is ACCEPTED."""
+    return party_server(answering((200, command_response(), {})))
+
+
+@pytest.fixture
+def emsp_api(party_server):
+    """The eMSP's chargingprofiles sender and the response URLs it gives (`url_on`): 1000."""
+    return party_server()
+
+
+@pytest.fixture
+def cpo(db, cpo_api):
     platform, access = create_platform(
         "CPO platform",
         [("NL", "CPO", "CPO")],
         {("commands", "RECEIVER"): CPO_COMMANDS, ("chargingprofiles", "RECEIVER"): CPO_PROFILES},
     )
+    point_at(cpo_api, platform)
     platform.client = ocpi_client(access)
     platform.token = access
     return platform
 
 
 @pytest.fixture
-def emsp(db):
+def emsp(db, emsp_api):
     platform, access = create_platform(
         "eMSP platform",
         [("DE", "MSP", "EMSP")],
         {("chargingprofiles", "SENDER"): EMSP_PROFILES},
     )
+    point_at(emsp_api, platform)
     platform.client = ocpi_client(access, HTTP_X_CORRELATION_ID="corr-app-1")
     platform.token = access
     return platform
-
-
-@pytest.fixture
-def party_api():
-    with respx.mock(assert_all_called=False) as router:
-        yield router
 
 
 def store_session(emsp_ref, session_id="S1", cpo_ref=("NL", "CPO")):

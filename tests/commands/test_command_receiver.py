@@ -1,7 +1,6 @@
-import json
+import threading
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from django.conf import settings
 
@@ -13,29 +12,31 @@ from tests.commands.conftest import (
     EMSP_RESPONSE_URL,
     TO_CPO,
     command_response,
+    path_of,
     start_session,
     store_session,
     token,
 )
 from tests.conftest import create_platform, ocpi_client
+from tests.servers import answering
 
 URL = "/ocpi/2.2.1/receiver/commands/"
+AT_CPO = path_of(CPO_COMMANDS)
 
 
 def post(client, command, body, **headers):
     return client.post(f"{URL}{command}", body, format="json", **{**TO_CPO, **headers})
 
 
-def test_start_session_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, party_api):
-    route = party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
-
+def test_start_session_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, cpo_api):
     response = post(emsp.client, "START_SESSION", start_session(floor="-1"))
 
     assert response.status_code == 200
     assert response.json()["data"] == {"result": "ACCEPTED", "timeout": 30}
     assert (response["OCPI-from-country-code"], response["OCPI-from-party-id"]) == ("NL", "CPO")
-    sent = route.calls.last.request
-    forwarded = json.loads(sent.content)
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}START_SESSION")]
+    sent = cpo_api.received[-1]
+    forwarded = sent.json
     entry = Command.objects.get()
     assert forwarded["response_url"] == entry.hub_response_url
     assert forwarded["response_url"].startswith(
@@ -45,9 +46,9 @@ def test_start_session_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, par
     assert "msp.test" not in forwarded["response_url"]
     assert forwarded["floor"] == "-1", "unknown fields are forwarded unchanged"
     assert forwarded["token"] == token()
-    assert sent.headers["Authorization"] != response.request.get("HTTP_AUTHORIZATION")
-    assert sent.headers["X-Correlation-ID"] == "corr-app-1"
-    assert (sent.headers["OCPI-from-country-code"], sent.headers["OCPI-from-party-id"]) == (
+    assert sent.header("Authorization") != response.request.get("HTTP_AUTHORIZATION")
+    assert sent.header("X-Correlation-ID") == "corr-app-1"
+    assert (sent.header("OCPI-from-country-code"), sent.header("OCPI-from-party-id")) == (
         "DE",
         "MSP",
     )
@@ -56,8 +57,7 @@ def test_start_session_goes_to_the_cpo_with_the_hubs_response_url(cpo, emsp, par
     assert entry.request["response_url"] == EMSP_RESPONSE_URL
 
 
-def test_each_command_gets_its_own_unguessable_url(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
+def test_each_command_gets_its_own_unguessable_url(cpo, emsp):
     post(emsp.client, "START_SESSION", start_session())
     post(emsp.client, "START_SESSION", start_session())
     first, second = Command.objects.all()
@@ -65,9 +65,9 @@ def test_each_command_gets_its_own_unguessable_url(cpo, emsp, party_api):
     assert len(first.id) >= 32
 
 
-def test_cpo_refusal_is_relayed_unchanged(cpo, emsp, party_api):
+def test_cpo_refusal_is_relayed_unchanged(cpo, emsp, cpo_api):
     answer = {**command_response("REJECTED"), "status_code": 2003, "status_message": "Unknown"}
-    party_api.post(f"{CPO_COMMANDS}UNLOCK_CONNECTOR").respond(json=answer)
+    cpo_api.respond = answering((200, answer, {}))
     body = {
         "response_url": EMSP_RESPONSE_URL,
         "location_id": "LOC9",
@@ -75,6 +75,7 @@ def test_cpo_refusal_is_relayed_unchanged(cpo, emsp, party_api):
         "connector_id": "1",
     }
     response = post(emsp.client, "UNLOCK_CONNECTOR", body)
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}UNLOCK_CONNECTOR")]
     assert response.json()["status_code"] == 2003
     assert response.json()["data"]["result"] == "REJECTED"
     assert Command.objects.get().outcome == Outcome.CPO_ERROR
@@ -123,12 +124,12 @@ def test_cpo_refusal_is_relayed_unchanged(cpo, emsp, party_api):
         ),
     ],
 )
-def test_invalid_command_names_the_field(cpo, emsp, party_api, command, body, message):
+def test_invalid_command_names_the_field(cpo, emsp, cpo_api, emsp_api, command, body, message):
     response = post(emsp.client, command, body)
     assert response.status_code == 200
     assert response.json()["status_code"] == 2001
     assert message in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
     assert not Command.objects.exists()
 
 
@@ -139,20 +140,20 @@ def test_unknown_command_is_not_found(cpo, emsp):
     assert "START_SESSION" in response.json()["status_message"]
 
 
-def test_token_of_another_emsp_is_refused(cpo, emsp, party_api):
+def test_token_of_another_emsp_is_refused(cpo, emsp, cpo_api, emsp_api):
     response = post(emsp.client, "START_SESSION", start_session(token=token("FR", "OTH")))
     assert response.json()["status_code"] == 2001
     assert "token.country_code/token.party_id" in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_token_owner_is_compared_case_insensitively(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
+def test_token_owner_is_compared_case_insensitively(cpo, emsp, cpo_api):
     response = post(emsp.client, "START_SESSION", start_session(token=token("de", "msp")))
     assert response.json()["status_code"] == 1000
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}START_SESSION")]
 
 
-def test_only_an_emsp_may_send_commands(cpo, emsp, party_api):
+def test_only_an_emsp_may_send_commands(cpo, emsp, cpo_api, emsp_api):
     response = post(
         cpo.client,
         "START_SESSION",
@@ -162,10 +163,10 @@ def test_only_an_emsp_may_send_commands(cpo, emsp, party_api):
     )
     assert response.status_code == 403
     assert response.json()["status_code"] == 2001
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_unknown_receiver_is_4001(cpo, emsp, party_api):
+def test_unknown_receiver_is_4001(cpo, emsp, cpo_api, emsp_api):
     response = post(
         emsp.client,
         "START_SESSION",
@@ -174,24 +175,36 @@ def test_unknown_receiver_is_4001(cpo, emsp, party_api):
         HTTP_OCPI_TO_PARTY_ID="XXX",
     )
     assert response.json()["status_code"] == 4001
+    assert cpo_api.received == emsp_api.received == []
     assert not Command.objects.exists()
 
 
-def test_offline_cpo_is_4003_and_logged(cpo, emsp, party_api):
+def test_offline_cpo_is_4003_and_logged(cpo, emsp, cpo_api, emsp_api):
     cpo.status = ConnectionStatus.OFFLINE
     cpo.save()
     response = post(emsp.client, "START_SESSION", start_session())
     assert response.json()["status_code"] == 4003
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
     entry = Command.objects.get()
     assert (entry.outcome, entry.status_code) == (Outcome.CPO_UNREACHABLE, 4003)
 
 
-def test_cpo_timeout_is_4002_and_logged(cpo, emsp, emsp_session, party_api):
-    party_api.post(f"{CPO_COMMANDS}STOP_SESSION").mock(side_effect=httpx.ReadTimeout("slow"))
-    response = post(
-        emsp.client, "STOP_SESSION", {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
-    )
+def test_cpo_timeout_is_4002_and_logged(cpo, emsp, emsp_session, cpo_api, settings):
+    settings.OCPI_COMMAND_TIMEOUT = 0.5
+    hub_gave_up = threading.Event()
+
+    def slow(received):  # answers only once the hub stopped waiting (or after 10 s)
+        hub_gave_up.wait(10)
+        return 200, command_response(), {}
+
+    cpo_api.respond = slow
+    try:
+        response = post(
+            emsp.client, "STOP_SESSION", {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
+        )
+    finally:
+        hub_gave_up.set()
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}STOP_SESSION")]
     assert response.json()["status_code"] == 4002
     entry = Command.objects.get()
     assert (entry.outcome, entry.session_id) == (Outcome.CPO_TIMEOUT, "S1")
@@ -207,32 +220,31 @@ def store_location(country_code, party_id, location_id="LOC1"):
     )
 
 
-def test_open_routing_finds_the_cpo_owning_the_location(cpo, emsp, party_api):
+def test_open_routing_finds_the_cpo_owning_the_location(cpo, emsp, cpo_api):
     store_location("NL", "CPO")
-    route = party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
     response = emsp.client.post(f"{URL}START_SESSION", start_session(), format="json")
     assert response.json()["data"]["result"] == "ACCEPTED"
-    assert route.call_count == 1
-    assert route.calls.last.request.headers["OCPI-to-party-id"] == "CPO"
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}START_SESSION")]
+    assert cpo_api.received[-1].header("OCPI-to-party-id") == "CPO"
 
 
-def test_open_routing_to_an_unknown_location_is_2003(cpo, emsp, party_api):
+def test_open_routing_to_an_unknown_location_is_2003(cpo, emsp, cpo_api, emsp_api):
     response = emsp.client.post(f"{URL}START_SESSION", start_session(), format="json")
     assert response.json()["status_code"] == 2003
     assert "LOC1" in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_open_routing_to_a_location_id_of_several_cpos_is_2001(cpo, emsp, party_api):
+def test_open_routing_to_a_location_id_of_several_cpos_is_2001(cpo, emsp, cpo_api, emsp_api):
     store_location("NL", "CPO")
     store_location("BE", "OTH")
     response = emsp.client.post(f"{URL}START_SESSION", start_session(), format="json")
     assert response.json()["status_code"] == 2001
     assert "location_id" in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_to_hub_is_treated_as_open_routing(cpo, emsp, party_api):
+def test_to_hub_is_treated_as_open_routing(cpo, emsp):
     response = emsp.client.post(
         f"{URL}STOP_SESSION",
         {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"},
@@ -244,21 +256,20 @@ def test_to_hub_is_treated_as_open_routing(cpo, emsp, party_api):
     assert "session S1" in response.json()["status_message"]
 
 
-def test_stop_session_is_routed_to_the_cpo_of_the_emsps_session(cpo, emsp, party_api):
+def test_stop_session_is_routed_to_the_cpo_of_the_emsps_session(cpo, emsp, cpo_api):
     store_session(("DE", "MSP"))
-    route = party_api.post(f"{CPO_COMMANDS}STOP_SESSION").respond(json=command_response())
     body = {"response_url": EMSP_RESPONSE_URL, "session_id": "s1"}
     response = emsp.client.post(f"{URL}STOP_SESSION", body, format="json")
     assert response.json()["data"]["result"] == "ACCEPTED"
-    assert route.call_count == 1
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}STOP_SESSION")]
 
 
-def test_another_emsps_session_cannot_be_stopped_by_open_routing(cpo, emsp, party_api):
+def test_another_emsps_session_cannot_be_stopped_by_open_routing(cpo, emsp, cpo_api, emsp_api):
     store_session(("FR", "OTH"))
     body = {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
     response = emsp.client.post(f"{URL}STOP_SESSION", body, format="json")
     assert response.json()["status_code"] == 2001
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
 def reserve_now(reservation_id="R-77", expiry="2099-01-01T12:00:00Z") -> dict:
@@ -271,8 +282,7 @@ def reserve_now(reservation_id="R-77", expiry="2099-01-01T12:00:00Z") -> dict:
     }
 
 
-def test_reservation_url_lives_until_the_reservation_ends(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
+def test_reservation_url_lives_until_the_reservation_ends(cpo, emsp):
     post(emsp.client, "RESERVE_NOW", reserve_now())
     entry = Command.objects.get()
     window = timedelta(seconds=settings.OCPI_COMMAND_RESULT_WINDOW)
@@ -280,23 +290,19 @@ def test_reservation_url_lives_until_the_reservation_ends(cpo, emsp, party_api):
     assert entry.reservation_id == "R-77"
 
 
-def test_url_lives_at_least_the_cpos_timeout(cpo, emsp, party_api):
+def test_url_lives_at_least_the_cpos_timeout(cpo, emsp, cpo_api):
     long_timeout = settings.OCPI_COMMAND_RESULT_WINDOW * 3
-    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(
-        json=command_response(timeout=long_timeout)
-    )
+    cpo_api.respond = answering((200, command_response(timeout=long_timeout), {}))
     post(emsp.client, "START_SESSION", start_session())
     entry = Command.objects.get()
     assert entry.expires_at == entry.created + timedelta(seconds=long_timeout)
 
 
-def test_cancel_reservation_is_routed_to_the_reserving_cpo(cpo, emsp, party_api):
+def test_cancel_reservation_is_routed_to_the_reserving_cpo(cpo, emsp, cpo_api, party_server):
+    other = party_server(answering((200, command_response(), {})))
     create_platform(
-        "Other CPO", [("BE", "CPX", "CPO")], {("commands", "RECEIVER"): "http://cpx.test/c"}
+        "Other CPO", [("BE", "CPX", "CPO")], {("commands", "RECEIVER"): f"{other.url}/c"}
     )
-    other = party_api.post("http://cpx.test/c/RESERVE_NOW").respond(json=command_response())
-    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
-    cancel = party_api.post(f"{CPO_COMMANDS}CANCEL_RESERVATION").respond(json=command_response())
     post(emsp.client, "RESERVE_NOW", reserve_now("R-77"))
     post(
         emsp.client,
@@ -313,11 +319,15 @@ def test_cancel_reservation_is_routed_to_the_reserving_cpo(cpo, emsp, party_api)
     )
 
     assert response.json()["status_code"] == 1000
-    assert cancel.call_count == 1 and other.call_count == 1
-    assert cancel.calls.last.request.headers["OCPI-to-party-id"] == "CPO"
+    assert other.requests() == [("POST", "/c/RESERVE_NOW")]
+    assert cpo_api.requests() == [
+        ("POST", f"{AT_CPO}RESERVE_NOW"),
+        ("POST", f"{AT_CPO}CANCEL_RESERVATION"),
+    ]
+    assert cpo_api.received[-1].header("OCPI-to-party-id") == "CPO"
 
 
-def test_cancel_of_an_unknown_reservation_is_refused(cpo, emsp, party_api):
+def test_cancel_of_an_unknown_reservation_is_refused(cpo, emsp, cpo_api, emsp_api):
     response = emsp.client.post(
         f"{URL}CANCEL_RESERVATION",
         {"response_url": "http://msp.test/cancel/1", "reservation_id": "R-1"},
@@ -325,11 +335,10 @@ def test_cancel_of_an_unknown_reservation_is_refused(cpo, emsp, party_api):
     )
     assert response.json()["status_code"] == 2001
     assert "reservation_id" in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_cancel_cannot_reach_another_emsps_reservation(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
+def test_cancel_cannot_reach_another_emsps_reservation(cpo, emsp, cpo_api):
     post(emsp.client, "RESERVE_NOW", reserve_now("R-77"))
     _, other_token = create_platform("Other eMSP", [("FR", "OTH", "EMSP")])
     response = ocpi_client(other_token).post(
@@ -338,39 +347,42 @@ def test_cancel_cannot_reach_another_emsps_reservation(cpo, emsp, party_api):
         format="json",
     )
     assert response.json()["status_code"] == 2001
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}RESERVE_NOW")]  # no cancel
 
 
-def test_another_emsps_session_cannot_be_stopped_by_naming_its_cpo(cpo, emsp, party_api):
+def test_another_emsps_session_cannot_be_stopped_by_naming_its_cpo(cpo, emsp, cpo_api, emsp_api):
     store_session(("FR", "OTH"))
     body = {"response_url": EMSP_RESPONSE_URL, "session_id": "S1"}
     response = post(emsp.client, "STOP_SESSION", body)  # OCPI-to: NL*CPO
     assert response.json()["status_code"] == 2001
     assert "session_id" in response.json()["status_message"]
-    assert not party_api.calls
+    assert cpo_api.received == emsp_api.received == []
 
 
-def test_reservation_until_the_end_of_year_9999_is_kept_that_long(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}RESERVE_NOW").respond(json=command_response())
+def test_reservation_until_the_end_of_year_9999_is_kept_that_long(cpo, emsp):
     response = post(emsp.client, "RESERVE_NOW", reserve_now(expiry="9999-12-31T23:59:59Z"))
     assert response.json()["status_code"] == 1000
     assert Command.objects.get().expires_at.year == 9999
 
 
-def test_huge_timeout_from_the_cpo_is_not_an_error(cpo, emsp, party_api):
-    party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response(timeout=10**15))
+def test_huge_timeout_from_the_cpo_is_not_an_error(cpo, emsp, cpo_api):
+    cpo_api.respond = answering((200, command_response(timeout=10**15), {}))
     response = post(emsp.client, "START_SESSION", start_session())
     assert response.json()["data"]["timeout"] == 10**15  # relayed as the CPO sent it
     assert Command.objects.get().expires_at.year == 9999
 
 
-def test_an_other_party_may_send_a_command_with_its_own_token(cpo, party_api):
+def test_an_other_party_may_send_a_command_with_its_own_token(cpo, cpo_api):
     """OTHER is an eMSP type of role; it too uses only Tokens it owns."""
-    route = party_api.post(f"{CPO_COMMANDS}START_SESSION").respond(json=command_response())
     _, access = create_platform("Other", [("FR", "OTH", "OTHER")])
     body = start_session(token=token(country_code="FR", party_id="OTH"))
 
     response = post(ocpi_client(access), "START_SESSION", body)
 
     assert response.json()["data"] == {"result": "ACCEPTED", "timeout": 30}
-    sent = route.calls.last.request.headers
-    assert (sent["OCPI-from-country-code"], sent["OCPI-from-party-id"]) == ("FR", "OTH")
+    assert cpo_api.requests() == [("POST", f"{AT_CPO}START_SESSION")]
+    sent = cpo_api.received[-1]
+    assert (sent.header("OCPI-from-country-code"), sent.header("OCPI-from-party-id")) == (
+        "FR",
+        "OTH",
+    )
