@@ -4,15 +4,14 @@ Each case takes a valid, spec-shaped request and mutates it: fields dropped, ret
 oversized, duplicated, or given values the hub cannot store (NUL, lone surrogates, 1e400, deep
 nesting); path ids and query parameters are fuzzed too. Whatever comes in, the hub answers
 with the OCPI envelope, never HTTP 500, and stores nothing for a request it refuses. Parties
-the hub forwards to are simulated (no network).
+the hub forwards to are one server on 127.0.0.1 accepting everything: the party URLs in the
+requests (http://cpo.test, http://msp.test, http://party.test) are sent as its URL.
 """
 
 import json
 from urllib.parse import quote
 
-import httpx
 import pytest
-import respx
 from django.db import transaction
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,9 +27,10 @@ from sessions.models import Session
 from tariffs.models import Tariff
 from tests.cdrs.conftest import cdr
 from tests.commands.conftest import start_session, store_session
-from tests.conftest import create_platform, ocpi_client
+from tests.conftest import create_platform, ocpi_client, point_at
 from tests.fuzz.conftest import CASES
 from tests.locations.conftest import EVSE, location
+from tests.servers import answering, ocpi_ok
 from tests.sessions.conftest import session
 from tests.tariffs.conftest import tariff
 from tests.tokens.conftest import token
@@ -39,6 +39,7 @@ from tokens.models import Token
 pytestmark = pytest.mark.fuzz
 V = "/ocpi/2.2.1"
 STORES = (Location, Session, Cdr, Tariff, Token, Message, Command, Platform, Party, PlatformToken)
+PARTY_URLS = (b"http://cpo.test", b"http://msp.test", b"http://party.test")
 
 # Literals the hub must refuse cleanly wherever they appear.
 NASTY = [
@@ -124,9 +125,10 @@ QUERY = st.dictionaries(
 
 
 @pytest.fixture
-def world(db):
+def world(db, party_server):
     """A CPO (NL*CPO) and an eMSP (DE*MSP) that list each other's endpoints, a session of
-    theirs, an open command, and an invited platform holding a Token A."""
+    theirs, an open command, and an invited platform holding a Token A; every party is
+    `parties`, a server answering each request 1000 with a command result ACCEPTED."""
     cpo, cpo_token = create_platform(
         "CPO", [("NL", "CPO", "CPO")], {
             ("commands", "RECEIVER"): "http://cpo.test/commands",
@@ -142,26 +144,23 @@ def world(db):
         } | {("tokens", "SENDER"): "http://msp.test/tokens",
              ("chargingprofiles", "SENDER"): "http://msp.test/chargingprofiles"},
     )  # fmt: skip
+    parties = party_server(answering((200, ocpi_ok({"result": "ACCEPTED", "timeout": 30}), {})))
+    point_at(parties, cpo)
+    point_at(parties, emsp)
     store_session(("DE", "MSP"))
     command = open_command(
         requester=emsp.parties.get(), cpo=cpo.parties.get(), module="commands",
-        command="START_SESSION", request={}, response_url="http://msp.test/result",
+        command="START_SESSION", request={}, response_url=f"{parties.url}/result",
         correlation_id="fuzz",
     )  # fmt: skip
     _, token_a = invite_platform("Invited", [("BE", "NEW", "CPO")])
-    with respx.mock(assert_all_called=False) as parties:
-        parties.route().mock(
-            side_effect=lambda request: httpx.Response(
-                200, json={"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z",
-                           "data": {"result": "ACCEPTED", "timeout": 30}},
-            )
-        )  # fmt: skip
-        yield {
-            "CPO": ocpi_client(cpo_token),
-            "EMSP": ocpi_client(emsp_token),
-            "A": ocpi_client(token_a),
-            "command": command.pk,
-        }
+    return {
+        "CPO": ocpi_client(cpo_token),
+        "EMSP": ocpi_client(emsp_token),
+        "A": ocpi_client(token_a),
+        "command": command.pk,
+        "parties": parties,
+    }
 
 
 def counts() -> dict:
@@ -195,6 +194,9 @@ def case(client_role, method, path, base=None, query=False):
     def test(world, data):
         segment = quote(data.draw(SEGMENT), safe="")
         raw = data.draw(mutated(base() if callable(base) else base)) if base is not None else None
+        if raw:  # the parties' URLs in the body: the server's
+            for party_url in PARTY_URLS:
+                raw = raw.replace(party_url, world["parties"].url.encode())
         params = data.draw(QUERY) if query else None
         path_ = path.format(id=segment, command=world["command"])
         send(world[client_role], method, path_, raw, params)
