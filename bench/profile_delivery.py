@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
@@ -190,8 +190,6 @@ def main():
     call_command("migrate", verbosity=0)
     delivery.wake = lambda receiver_ids: None  # no worker runs: nothing to wake
     if args.no_http:
-        from django.utils import timezone
-
         from hub.client import Reply
 
         answer = b'{"status_code":1000,"timestamp":"2024-01-01T00:00:00Z"}'
@@ -199,7 +197,9 @@ def main():
         def transmit(request, receiver):
             reply = Reply(http_status=200, status_code=1000, body=json.loads(answer))
             reply.content, reply.duration_ms = answer, 0.1
-            return reply, timezone.now()
+            answered = Future()
+            answered.set_result(reply)
+            return answered
 
         delivery.transmit = transmit
     count = max(args.receivers)

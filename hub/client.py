@@ -1,47 +1,51 @@
-"""The one outbound client: every call the hub makes to a party goes through `call`.
+"""The one outbound client: every call the hub makes to a party goes through `call` (or
+`start_call`, which does not wait for the answer).
 
 It sets the hub's token for the platform (Base64, or raw for peers that expect it), a new
 X-Request-ID, the caller's X-Correlation-ID and the routing headers; it never raises on
-HTTP or network errors and never writes a token to a log line.
+HTTP or network errors and never writes a token to a log line. Calls are made by libcurl, on
+one thread per process (`TransferLoop`), over kept-alive connections.
 
 Parties choose the URLs the hub calls, so every call is limited (docs/security.md):
-- the address is checked when the socket connects, after DNS resolution, so a name that
-  resolves elsewhere later cannot reach a private network: only public addresses, and those
-  the HUB_OUTBOUND_ALLOW setting names, are connected to;
+- the host's addresses are checked after DNS resolution and libcurl connects only to those
+  checked (a name that resolves elsewhere later cannot reach a private network): only public
+  addresses, and those the HUB_OUTBOUND_ALLOW setting names, are connected to;
 - one deadline covers the whole call (connect, send, every read), so a receiver trickling
   bytes cannot hold a web thread or a worker;
-- the answer is read up to OCPI_MAX_ANSWER_BYTES and its JSON nesting is bounded.
+- the answer is read up to OCPI_MAX_ANSWER_BYTES and its JSON nesting is bounded;
+- no proxy from the environment, no redirect followed, no cookie kept, HTTP(S) only.
 """
 
 import base64
+import contextlib
 import contextvars
 import functools
 import ipaddress
 import json
 import logging
 import os
+import selectors
 import socket
 import threading
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-import httpcore
-import httpx
+import certifi
+import pycurl
 from django.conf import settings
-from httpx._transports.default import ResponseStream, map_httpcore_exceptions
 
 from hub import status
 from hub.jsonlimits import JSONRefused, parse_json
 from hub.routing import PartyRef, routing_headers
 
 logger = logging.getLogger(__name__)
-
-_clients: dict[tuple[int, str], httpx.Client] = {}
-_clients_lock = threading.Lock()
 
 
 def check_url(url: str) -> str:
@@ -77,193 +81,6 @@ def address_allowed(address: str) -> bool:
     if any(ip in network for network in _networks(tuple(settings.HUB_OUTBOUND_ALLOW))):
         return True
     return ip.is_global and not ip.is_multicast
-
-
-class RefusedAddress(httpcore.ConnectError):
-    """The party's host resolves only to addresses the hub does not call."""
-
-
-# The end (time.monotonic()) of the call running in this thread; every connect, read and write
-# waits at most until then. A context variable, so threads calling `call` each have their own.
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "ocpi_call_deadline", default=None
-)
-
-
-def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise error("deadline of the call passed")
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-class DeadlineStream(httpcore.NetworkStream):
-    """A connection whose reads and writes end at the current call's deadline.
-
-    A request's head and body are sent in one write: httpcore writes them separately, and each
-    write is a system call (on loopback the receiver's side of it runs in it too). What is
-    written is held until the next read, which comes only after the whole request was written.
-    """
-
-    COALESCE_BYTES = 65536  # larger bodies are not copied to be joined
-
-    def __init__(self, stream: httpcore.NetworkStream):
-        self._stream = stream
-        self._held = b""
-        self._held_timeout: float | None = None
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        self._send_held()
-        return self._stream.read(max_bytes, _remaining(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if len(self._held) + len(buffer) <= self.COALESCE_BYTES:
-            self._held += buffer
-            self._held_timeout = timeout
-            return
-        self._send_held()
-        self._stream.write(buffer, _remaining(timeout, httpcore.WriteTimeout))
-
-    def _send_held(self) -> None:
-        if self._held:
-            held, self._held = self._held, b""
-            self._stream.write(held, _remaining(self._held_timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._held = b""
-        self._stream.close()
-
-    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        self._send_held()
-        timeout = _remaining(timeout, httpcore.ConnectTimeout)
-        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str):
-        return self._stream.get_extra_info(info)
-
-
-class GuardedBackend(httpcore.SyncBackend):
-    """Resolves the host itself and connects only to an allowed address, by that address
-    (TLS still verifies the certificate against the host name)."""
-
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        timeout = _remaining(timeout, httpcore.ConnectTimeout)
-        try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as error:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in found))
-        allowed = [address for address in addresses if address_allowed(address)]
-        if not allowed:
-            raise RefusedAddress(
-                f"{host} resolves to {', '.join(addresses)}: not a public address and not "
-                "in HUB_OUTBOUND_ALLOW"
-            )
-        error: Exception = RefusedAddress(host)
-        for address in allowed:  # as socket.create_connection does, the first that answers
-            try:
-                stream = super().connect_tcp(
-                    address,
-                    port,
-                    _remaining(timeout, httpcore.ConnectTimeout),
-                    local_address,
-                    socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as failed:
-                error = failed
-            else:
-                return DeadlineStream(stream)
-        raise error
-
-
-class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with the guarded network backend.
-
-    httpx takes no network backend argument, so the pool it built is given one; giving the
-    client a transport also keeps proxies from the environment out of the path.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._pool._network_backend = GuardedBackend()
-
-
-# Clients are kept per origin: httpcore's pool looks at each of its connections (a poll() of
-# every idle socket) whenever a request starts or ends, so one pool shared by every receiver
-# costs each request time in proportion to all the hub's connections. Bounded, oldest first
-# dropped (a party chooses its URLs); a dropped client closes when its last call ends.
-MAX_POOLS = 1000
-_ssl_context = None
-
-
-def http_client(url: str = "") -> httpx.Client:
-    """The pooled client of this process for `url`'s origin (connections to each receiver are
-    reused)."""
-    global _ssl_context
-    key = (os.getpid(), "/".join(url.split("/", 3)[:3]).lower())
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                if any(pid != key[0] for pid, _ in _clients):
-                    _clients.clear()  # a forked child must not reuse its parent's sockets
-                    _ssl_context = None
-                if _ssl_context is None:  # loading the CA bundle costs milliseconds: once
-                    _ssl_context = httpx.create_ssl_context()
-                limits = httpx.Limits(max_connections=200, max_keepalive_connections=64)
-                client = httpx.Client(
-                    transport=GuardedTransport(limits=limits, verify=_ssl_context),
-                    follow_redirects=False,
-                )
-                while len(_clients) >= MAX_POOLS:
-                    del _clients[next(iter(_clients))]
-                _clients[key] = client
-    return client
-
-
-def send_request(
-    method: str, url: str, params, headers: dict, content: bytes | None, timeouts: dict
-) -> httpx.Response:
-    """Send one request on the pooled client's connections; the answer's body is left to read.
-
-    What `httpx.Client.stream` sends and answers (the same URL, headers, body, decoded answer
-    and httpx exceptions), without the client's layers this hub does not use (authentication,
-    redirects, cookies, event hooks): at a millisecond per call they were most of what a
-    relayed real-time authorization added over calling the eMSP directly. Going through the
-    pool keeps the guarded backend (the address check at connect time) and the deadline.
-    """
-    client = http_client(url)
-    # As httpx 0.28 does: `params`, even empty, replace the URL's own query.
-    target = httpx.URL(url) if params is None else httpx.URL(url, params=params)
-    method = method.upper()
-    raw = [(b"Host", target.netloc)]
-    if not content and method in ("POST", "PUT", "PATCH"):
-        raw.append((b"Content-Length", b"0"))
-    raw += client.headers.raw
-    raw += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
-    if content:
-        raw.append((b"Content-Length", str(len(content)).encode("ascii")))
-    request = httpcore.Request(
-        method=method.encode("ascii"),
-        url=httpcore.URL(
-            scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path
-        ),
-        headers=raw,
-        content=content or b"",
-        extensions={"timeout": timeouts},
-    )
-    with map_httpcore_exceptions():
-        answer = client._transport._pool.handle_request(request)
-    return httpx.Response(
-        status_code=answer.status,
-        headers=answer.headers,
-        stream=ResponseStream(answer.stream),
-        extensions=answer.extensions,
-    )
 
 
 def join_url(base: str, *segments: str) -> str:
@@ -371,7 +188,271 @@ class Reply:
         return f"HTTP {self.http_status} OCPI {self.status_code} {self.message}".strip()
 
 
-def call(
+class RefusedAddress(ValueError):
+    """The party's host resolves only to addresses the hub does not call."""
+
+
+# How long a host name's addresses are used before it is resolved again (libcurl's own DNS
+# cache keeps names for 60 s). Every call checks the addresses, whatever their age.
+RESOLVED_FOR = 30.0
+_resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+
+def checked_addresses(host: str, port: int) -> list[str]:
+    """The addresses of `host` the hub may connect to; RefusedAddress when there are none."""
+    try:
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        now = time.monotonic()
+        cached = _resolved.get((host, port))
+        if cached is None or cached[0] < now:
+            try:
+                found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError) as error:
+                raise RefusedAddress(f"cannot resolve {host}: {error}") from None
+            cached = (now + RESOLVED_FOR, list(dict.fromkeys(info[4][0] for info in found)))
+            if len(_resolved) >= 10_000:
+                _resolved.clear()
+            _resolved[(host, port)] = cached
+        addresses = cached[1]
+    allowed = [address for address in addresses if address_allowed(address)]
+    if not allowed:
+        raise RefusedAddress(
+            f"{host} resolves to {', '.join(addresses)}: not a public address and not "
+            "in HUB_OUTBOUND_ALLOW"
+        )
+    return allowed
+
+
+class Transfer:
+    """One call: libcurl's handle, what has come back, and the future Reply."""
+
+    def __init__(self, reply: Reply, method: str, url: str, correlation_id: str):
+        self.reply, self.method, self.url, self.correlation_id = reply, method, url, correlation_id
+        self.handle: pycurl.Curl | None = None
+        self.future: Future[Reply] = Future()
+        self.chunks: list[bytes] = []
+        self.size, self.cap, self.too_large = 0, 0, False
+        self.headers: dict[str, str] = {}
+        self.started = time.perf_counter()
+        self.context = contextvars.copy_context()  # the caller's request id, for the log
+
+    def listen(self, cap: int) -> None:
+        """Receive the answer's headers and at most `cap` bytes of its (decoded) body."""
+        self.cap = cap
+        self.handle.setopt(pycurl.WRITEFUNCTION, self.body_received)
+        self.handle.setopt(pycurl.HEADERFUNCTION, self.header_received)
+
+    def body_received(self, chunk: bytes):
+        self.size += len(chunk)
+        if self.size > self.cap:
+            self.too_large = True
+            return 0  # libcurl ends the transfer (a write error)
+        self.chunks.append(chunk)
+        return None
+
+    def header_received(self, line: bytes) -> None:
+        if line.startswith(b"HTTP/"):  # a new answer (after a 100 Continue): its own headers
+            self.headers = {}
+            return
+        name, colon, value = line.decode("latin-1").partition(":")
+        if colon:
+            name, value = name.strip().lower(), value.strip()
+            known = self.headers.get(name)
+            self.headers[name] = value if known is None else f"{known}, {value}"
+
+    def ended(self, error: tuple[int, str] | None) -> None:
+        """The transfer ended (on the loop's thread), with libcurl's error if it failed."""
+        reply = self.reply
+        status_code = self.handle.getinfo(pycurl.RESPONSE_CODE) or None
+        if error is None:
+            reply.http_status, reply.headers = status_code, self.headers
+            reply.content = b"".join(self.chunks)
+        elif error[0] == pycurl.E_OPERATION_TIMEDOUT:
+            reply.timed_out = True
+            reply.error = f"timeout: {error[1]}"
+        elif self.too_large or error[0] == pycurl.E_FILESIZE_EXCEEDED:
+            reply.http_status, reply.headers = status_code, self.headers
+            reply.error = f"answer refused: answer is over the {self.cap} bytes limit"
+        else:
+            reply.error = f"connection: {error[1]}"
+        self.chunks = []
+        self.context.run(self.finish)
+
+    def finish(self) -> None:
+        """Read the envelope, log the call (never its token) and hand the Reply over."""
+        reply = self.reply
+        try:
+            reply.body = parse_json(reply.content) if reply.content else None
+        except JSONRefused as error:
+            reply.error = f"answer refused: {error}"
+        except ValueError:
+            reply.body = None  # not JSON: callers see no OCPI body
+        code = reply.body.get("status_code") if isinstance(reply.body, dict) else None
+        if isinstance(code, int) and not isinstance(code, bool):
+            reply.status_code = code
+        reply.duration_ms = (time.perf_counter() - self.started) * 1000
+        logger.info(
+            "%s %s -> %s (%.0f ms) request=%s correlation=%s",
+            *(self.method, self.url, reply.summary(), reply.duration_ms),
+            *(reply.request_id, self.correlation_id),
+        )
+        self.future.set_result(reply)
+
+
+class TransferLoop:
+    """Every outbound call of this process, on one thread, through libcurl's multi interface.
+
+    Connections to each party are kept alive and reused, and a call costs a few tens of µs of
+    CPU: the pure-Python HTTP stack the hub used before cost over half a millisecond per call,
+    most of a delivery's CPU. Callers hand a prepared handle over (`start`) and wait on its
+    future; only this thread touches the multi handle.
+    """
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.multi = pycurl.CurlMulti()
+        self.multi.setopt(pycurl.M_MAXCONNECTS, MAX_CONNECTIONS)
+        self.multi.setopt(pycurl.M_SOCKETFUNCTION, self.watch)
+        self.multi.setopt(pycurl.M_TIMERFUNCTION, self.set_timer)
+        self.selector = selectors.DefaultSelector()
+        self.waker, self.wake_end = socket.socketpair()
+        self.waker.setblocking(False)
+        self.wake_end.setblocking(False)
+        self.selector.register(self.waker, selectors.EVENT_READ)
+        self.incoming: deque[Transfer] = deque()
+        self.running: dict[pycurl.Curl, Transfer] = {}
+        self.timer_at: float | None = None
+        threading.Thread(target=self.run, name="ocpi-transfers", daemon=True).start()
+
+    def start(self, transfer: Transfer) -> None:
+        self.incoming.append(transfer)
+        with contextlib.suppress(BlockingIOError):  # (already woken: the buffer is full)
+            self.wake_end.send(b"\0")
+
+    def watch(self, what: int, fd: int, _multi, _data) -> None:
+        """libcurl's socket callback: which sockets to wait on, for what."""
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.selector.unregister(fd)
+        events = {
+            pycurl.POLL_IN: selectors.EVENT_READ,
+            pycurl.POLL_OUT: selectors.EVENT_WRITE,
+            pycurl.POLL_INOUT: selectors.EVENT_READ | selectors.EVENT_WRITE,
+        }.get(what)
+        if events:
+            self.selector.register(fd, events, fd)
+
+    def set_timer(self, milliseconds: int) -> None:
+        self.timer_at = None if milliseconds < 0 else time.monotonic() + milliseconds / 1000
+
+    def run(self) -> None:
+        while True:
+            timeout = None
+            if self.timer_at is not None:
+                timeout = max(0.0, self.timer_at - time.monotonic())
+            for key, events in self.selector.select(timeout):
+                if key.data is None:
+                    with contextlib.suppress(BlockingIOError):
+                        self.waker.recv(4096)
+                    continue
+                flags = (pycurl.CSELECT_IN if events & selectors.EVENT_READ else 0) | (
+                    pycurl.CSELECT_OUT if events & selectors.EVENT_WRITE else 0
+                )
+                self.multi.socket_action(key.data, flags)
+            if self.timer_at is not None and self.timer_at <= time.monotonic():
+                self.timer_at = None
+                self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
+            while self.incoming:
+                transfer = self.incoming.popleft()
+                self.running[transfer.handle] = transfer
+                self.multi.add_handle(transfer.handle)
+            self.collect()
+
+    def collect(self) -> None:
+        while True:
+            left, succeeded, failed = self.multi.info_read()
+            for handle, *error in [(h,) for h in succeeded] + failed:
+                transfer = self.running.pop(handle)
+                self.multi.remove_handle(handle)
+                try:
+                    transfer.ended(tuple(error) or None)
+                except Exception as problem:  # the loop serves every other call: it goes on
+                    logger.exception("outbound call could not be completed")
+                    transfer.future.set_exception(problem)
+                handle.reset()
+                if len(_idle_handles) < MAX_IDLE_HANDLES:
+                    _idle_handles.append(handle)
+            if not left:
+                return
+
+
+# Connections kept open by one process (to every party together), and easy handles kept for
+# reuse (a handle keeps its buffers between calls).
+USER_AGENT = "ocpi-hub"
+MAX_CONNECTIONS = 1000
+MAX_IDLE_HANDLES = 256
+_idle_handles: deque[pycurl.Curl] = deque()
+_loop: TransferLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def transfer_loop() -> TransferLoop:
+    """This process's loop (a forked child starts its own: the parent's thread is not here)."""
+    global _loop
+    if _loop is None or _loop.pid != os.getpid():
+        with _loop_lock:
+            if _loop is None or _loop.pid != os.getpid():
+                _idle_handles.clear()
+                _loop = TransferLoop()
+    return _loop
+
+
+def prepared_handle(
+    method: str, url: str, headers: dict, content: bytes | None, total: float
+) -> pycurl.Curl:
+    """A libcurl handle for one call: the party's URL pinned to its checked addresses, one
+    deadline for the whole call, no proxy, no redirects, no cookies, HTTP(S) only."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname
+    addresses = checked_addresses(host, port)
+    handle = _idle_handles.pop() if _idle_handles else pycurl.Curl()
+    handle.setopt(pycurl.URL, url)
+    if addresses != [host.strip("[]")]:  # a name: connect only to the addresses checked
+        pinned = ",".join(f"[{a}]" if ":" in a else a for a in addresses)
+        handle.setopt(pycurl.RESOLVE, [f"{host}:{port}:{pinned}"])
+    handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
+    handle.setopt(pycurl.PROXY, "")  # not the environment's proxies
+    handle.setopt(pycurl.NOSIGNAL, 1)
+    handle.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+    handle.setopt(pycurl.CAINFO, certifi.where())
+    handle.setopt(pycurl.ACCEPT_ENCODING, "")  # every encoding libcurl decodes
+    handle.setopt(pycurl.USERAGENT, USER_AGENT)
+    handle.setopt(pycurl.CONNECTTIMEOUT_MS, int(min(settings.OCPI_CONNECT_TIMEOUT, total) * 1000))
+    handle.setopt(pycurl.TIMEOUT_MS, int(total * 1000))
+    handle.setopt(pycurl.MAXFILESIZE, settings.OCPI_MAX_ANSWER_BYTES)
+    method = method.upper()
+    with_body = content is not None or method in ("POST", "PUT", "PATCH")
+    if with_body:
+        handle.setopt(pycurl.POSTFIELDS, content or b"")
+    if method != ("POST" if with_body else "GET"):  # (a body makes libcurl's default POST)
+        handle.setopt(pycurl.CUSTOMREQUEST, method)
+    lines = [f"{name}: {value}" for name, value in headers.items()]
+    lines.append("Expect:")  # no "100-continue" round trip before a body over 1 KiB
+    handle.setopt(pycurl.HTTPHEADER, lines)
+    return handle
+
+
+def call(platform, method: str, url: str, **options) -> Reply:
+    """Send one OCPI request to a platform and wait for its Reply (`start_call`'s options)."""
+    total = options.get("timeout") or settings.OCPI_REQUEST_TIMEOUT
+    try:
+        return start_call(platform, method, url, **options).result(timeout=total + 5)
+    except FutureTimeout:  # libcurl ends every call at its deadline: this is a safety net
+        return Reply(timed_out=True, error="timeout: the call did not end in time")
+
+
+def start_call(
     platform,
     method: str,
     url: str,
@@ -384,8 +465,10 @@ def call(
     sender: PartyRef | None = None,
     timeout: float | None = None,
     token: str | None = None,
-) -> Reply:
-    """Send one OCPI request to a platform; `token` overrides the platform's stored one."""
+) -> "Future[Reply]":
+    """Start one OCPI request to a platform; `token` overrides the platform's stored one.
+
+    The future's Reply comes when the call ended, within `timeout` (OCPI_REQUEST_TIMEOUT)."""
     request_id = str(uuid.uuid4())
     headers = {
         "Authorization": authorization_header(
@@ -400,69 +483,37 @@ def call(
     if content is not None:
         headers["Content-Type"] = "application/json"
     total = timeout or settings.OCPI_REQUEST_TIMEOUT
-    limits = {"connect": min(settings.OCPI_CONNECT_TIMEOUT, total)}
-    limits.update(read=total, write=total, pool=total)
-    started = time.perf_counter()
     reply = Reply(request_id=request_id)
-    deadline = _deadline.set(time.monotonic() + total)
+    transfer = Transfer(reply, method, url, headers["X-Correlation-ID"])
     try:
-        check_url(url)
-        response = send_request(method, url, params, headers, content, limits)
-        try:
-            reply.http_status = response.status_code
-            reply.headers = dict(response.headers)
-            reply.content = read_capped(response)
-        finally:
-            response.close()
-    except httpx.TimeoutException as error:
-        reply.http_status, reply.timed_out = None, True
-        reply.error = f"timeout: {type(error).__name__}: {error}"
-    except AnswerRefused as error:
-        reply.error = f"answer refused: {error}"
-    except (httpx.HTTPError, ValueError) as error:  # ValueError: check_url refused the URL
-        reply.http_status = None
+        url = with_params(check_url(url), params)
+        transfer.handle = prepared_handle(method, url, headers, content, total)
+    except ValueError as error:  # check_url or checked_addresses refused it
         reply.error = f"connection: {type(error).__name__}: {error}"
-    finally:
-        _deadline.reset(deadline)
-    try:
-        reply.body = parse_json(reply.content) if reply.content else None
-    except JSONRefused as error:
-        reply.error = f"answer refused: {error}"
-    except ValueError:
-        reply.body = None  # not JSON: callers see no OCPI body
-    code = reply.body.get("status_code") if isinstance(reply.body, dict) else None
-    if isinstance(code, int) and not isinstance(code, bool):
-        reply.status_code = code
-    reply.duration_ms = (time.perf_counter() - started) * 1000
-    logger.info(
-        "%s %s -> %s (%.0f ms) request=%s correlation=%s",
-        method,
-        url,
-        reply.summary(),
-        reply.duration_ms,
-        request_id,
-        headers["X-Correlation-ID"],
-    )
-    return reply
+        transfer.finish()
+        return transfer.future
+    transfer.listen(settings.OCPI_MAX_ANSWER_BYTES)
+    transfer_loop().start(transfer)
+    return transfer.future
 
 
-class AnswerRefused(ValueError):
-    """An answer the hub does not read: larger than OCPI_MAX_ANSWER_BYTES."""
-
-
-def read_capped(response: httpx.Response) -> bytes:
-    """The (decoded) body, at most OCPI_MAX_ANSWER_BYTES; AnswerRefused beyond."""
-    cap = settings.OCPI_MAX_ANSWER_BYTES
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise AnswerRefused(f"answer of {declared} bytes is over the {cap} bytes limit")
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise AnswerRefused(f"answer is over the {cap} bytes limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def with_params(url: str, params: dict | None) -> str:
+    """`url` with `params` as its query (as httpx did: `params`, even empty, replace the URL's
+    own query), and what is not ASCII percent-encoded as UTF-8."""
+    if params is not None:
+        url = url.split("?", 1)[0] + (f"?{urlencode(params)}" if params else "")
+    if not url.isascii():
+        parts = urlsplit(url)
+        url = urlunsplit(
+            (
+                parts.scheme,
+                parts.netloc.encode("idna").decode("ascii"),
+                quote(parts.path, safe="/%:@!$&'()*+,;="),
+                quote(parts.query, safe="=&%+/:@!$'()*,;?"),
+                "",
+            )
+        )
+    return url
 
 
 def hub_unreachable_status(reply: Reply) -> int:

@@ -10,12 +10,11 @@ full stored object as a PUT.
 
 import json
 import logging
-import os
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -29,7 +28,7 @@ from django.utils import timezone
 
 from agreements.policy import allowed_parties, exchange_condition, no_agreement, refused_now
 from hub import ledger, metrics, sql
-from hub.client import Reply, call, join_url
+from hub.client import Reply, join_url, start_call
 from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.redis_scripts import Script
@@ -824,18 +823,6 @@ RECORD_INTERVAL = 1.0
 # While requests are in flight and the last claim found nothing, claim again at most this often
 # (a claim that finds deliveries is followed by the next as soon as sending slots are free).
 REFILL_INTERVAL = 0.2
-# The process's sending threads, shared by every receiver being drained (each keeps to its own
-# `max_in_flight`): threads are started once, not per batch.
-SENDING_THREADS = 256
-_sending_pool: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def sending_pool() -> ThreadPoolExecutor:
-    global _sending_pool
-    if _sending_pool is None or _sending_pool[0] != os.getpid():  # (not a forked parent's)
-        pool = ThreadPoolExecutor(SENDING_THREADS, thread_name_prefix="delivery-send")
-        _sending_pool = (os.getpid(), pool)
-    return _sending_pool[1]
 
 
 def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
@@ -854,10 +841,9 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     """
     receiver_id = receiver.pk
     lease = Lease(receiver_id)
-    pool = sending_pool()
     outcomes: dict[str, int] = {}
     todo: deque[Delivery] = deque()
-    in_flight: dict[Future, Request] = {}
+    in_flight: dict[Future, tuple[Request, datetime]] = {}
     done: list[Outcome] = []
     stop_reason: Outcome | None = None
     claims, found, settled = 0, True, False
@@ -865,7 +851,7 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
 
     def claim_more() -> None:
         nonlocal done, found, settled, claims, last_claim, last_write
-        held = {request.delivery.object_key for request in in_flight.values()}
+        held = {request.delivery.object_key for request, _ in in_flight.values()}
         settled = not held  # every outcome is written by this claim
         _, batch = claim(receiver_id, lease=lease, sent=done, held_keys=held)
         _count(done, outcomes)
@@ -888,7 +874,7 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
             if isinstance(prepared, Outcome):
                 done.append(prepared)
             else:
-                in_flight[pool.submit(transmit, prepared, receiver)] = prepared
+                in_flight[transmit(prepared, receiver)] = (prepared, timezone.now())
         if not in_flight:
             if todo or not may_claim or (settled and not found):
                 break
@@ -903,7 +889,7 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
             timeout = min(timeout, RECORD_INTERVAL - (time.monotonic() - lease.renewed_at))
         finished, _ = wait(in_flight, timeout=max(0.0, timeout), return_when=FIRST_COMPLETED)
         for future in finished:
-            request, (reply, started) = in_flight.pop(future), future.result()
+            (request, started), reply = in_flight.pop(future), future.result()
             ledger.record_answer(
                 receiver.platform, request.delivery.message.module, reply, reply.request_id
             )
@@ -977,12 +963,11 @@ def unavailable(delivery: Delivery, reason: str) -> Outcome:
     return Outcome(delivery, Status.PARKED if parks else Status.FAILED, reason)
 
 
-def transmit(request: Request, receiver: Party) -> tuple[Reply, datetime]:
-    """Send one request (in a sending thread: HTTP only, no database)."""
-    started = timezone.now()
+def transmit(request: Request, receiver: Party) -> "Future[Reply]":
+    """Start sending one request (HTTP only, no database); its Reply comes in the future."""
     message = request.delivery.message
     routed = message.module not in CONFIGURATION_MODULES
-    reply = call(
+    return start_call(
         receiver.platform,
         request.method,
         request.url,
@@ -991,7 +976,6 @@ def transmit(request: Request, receiver: Party) -> tuple[Reply, datetime]:
         to=PartyRef(*receiver.ref) if routed else None,
         sender=push_sender_ref(request.delivery) if routed else None,
     )
-    return reply, started
 
 
 def judge(request: Request, reply: Reply, started: datetime) -> Outcome:

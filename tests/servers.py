@@ -47,6 +47,13 @@ def answering(*answers):
     return respond
 
 
+class Server(ThreadingHTTPServer):
+    # A listen backlog of a real server's size: with socketserver's 5, connections opened at
+    # once beyond it wait for a SYN retransmission (1 s, then 3 s).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class PartyServer:
     """Records every request; answers with `respond(received) -> (http_status, body, headers)`.
 
@@ -104,8 +111,7 @@ class PartyServer:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
+        self._server = Server(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

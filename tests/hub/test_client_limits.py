@@ -5,10 +5,9 @@ import socket
 import threading
 import time
 
-import httpcore
 import pytest
 
-from hub.client import DeadlineStream, address_allowed, call, check_url
+from hub.client import address_allowed, call, check_url
 from parties.models import Platform
 from tests.servers import ocpi_ok
 
@@ -265,26 +264,6 @@ def raw_server(answer_headers: bytes = b""):
 
     threading.Thread(target=serve, daemon=True).start()
     return listener, reads
-
-
-def test_a_requests_head_and_body_go_out_in_one_write():
-    class Recording(httpcore.NetworkStream):
-        def __init__(self):
-            self.writes = []
-
-        def write(self, buffer, timeout=None):
-            self.writes.append(buffer)
-
-        def read(self, max_bytes, timeout=None):
-            return b"HTTP/1.1 200 OK\r\n"
-
-    stream = Recording()
-    wrapped = DeadlineStream(stream)
-    wrapped.write(b"PUT /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n")
-    wrapped.write(b"{}")
-    assert stream.writes == []  # not before the request is complete
-    wrapped.read(4096)
-    assert stream.writes == [b"PUT /x HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"]
 
 
 def test_a_kept_alive_connection_carries_the_next_request(platform):

@@ -1,16 +1,15 @@
-"""`send_request` puts on the wire what `httpx.Client.stream` did, and reads the answer as it
-did (the relayed envelope stays byte for byte what the party answered)."""
+"""What the hub's outbound client puts on the wire, and how it reads the answer (the relayed
+envelope stays byte for byte what the party answered)."""
 
 import gzip
 import socket
 import threading
 
-import httpx
 import pytest
 
-from hub.client import send_request
-
-TIMEOUTS = {"connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}
+from hub.client import call
+from hub.routing import PartyRef
+from parties.models import Platform
 
 
 class RawServer:
@@ -63,46 +62,78 @@ def server():
     running.stop()
 
 
-HEADERS = {
-    "Authorization": "Token dG9rZW4=",
-    "X-Request-ID": "r-1",
-    "X-Correlation-ID": "c-1",
-    "OCPI-to-country-code": "DE",
-    "OCPI-to-party-id": "MSP",
-}
+@pytest.fixture
+def platform():
+    return Platform(name="Peer", outgoing_token="token")
+
+
+def head_of(request: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """(request line, headers by lower-case name, body) of one request's bytes."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    line, *fields = head.decode().split("\r\n")
+    headers = {}
+    for field in fields:
+        name, _, value = field.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return line.encode(), headers, body
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "params", "content"),
+    ("method", "path", "params", "content", "target"),
     [
-        ("POST", "/tokens/T%201/authorize", {"type": "RFID", "token_type": "RFID"}, b'{"a":1}'),
-        ("GET", "/locations?offset=5&limit=2", None, None),
-        ("GET", "/locations?limit=2&type=X", {"type": "RFID", "z": "1 2"}, None),
-        ("PUT", "/locations/NL/CPO/1", None, b""),
-        ("PATCH", "/l/ü", {}, b"{}"),
-        ("DELETE", "/x", None, None),
+        (
+            "POST",
+            "/tokens/T%201/authorize",
+            {"type": "RFID", "token_type": "RFID"},
+            b'{"a":1}',
+            "/tokens/T%201/authorize?type=RFID&token_type=RFID",
+        ),
+        ("GET", "/locations?offset=5&limit=2", None, None, "/locations?offset=5&limit=2"),
+        ("GET", "/locations?limit=2&type=X", {"type": "RFID", "z": "1 2"}, None,
+         "/locations?type=RFID&z=1+2"),
+        ("PUT", "/locations/NL/CPO/1", None, b"", "/locations/NL/CPO/1"),
+        ("PATCH", "/l/ü", {}, b"{}", "/l/%C3%BC"),
+        ("DELETE", "/x", None, None, "/x"),
     ],
-)
-def test_request_bytes_are_those_httpx_sends(server, method, path, params, content):
-    url = f"http://127.0.0.1:{server.port}{path}"
-    with (
-        httpx.Client() as client,
-        client.stream(
-            method, url, params=params, headers=HEADERS, content=content, timeout=3
-        ) as response,
-    ):
-        expected_body = response.read()
-        expected_headers = dict(response.headers)
-    response = send_request(method, url, params, dict(HEADERS), content, TIMEOUTS)
-    try:
-        assert response.read() == expected_body
-        assert dict(response.headers) == expected_headers
-    finally:
-        response.close()
-    assert server.requests[1] == server.requests[0]
+)  # fmt: skip
+def test_request_on_the_wire(server, platform, method, path, params, content, target):
+    reply = call(
+        platform,
+        method,
+        f"http://127.0.0.1:{server.port}{path}",
+        params=params,
+        content=content,
+        correlation_id="c-1",
+        to=PartyRef("DE", "MSP"),
+    )
+    assert reply.ok
+    line, headers, body = head_of(server.requests[0])
+    assert line == f"{method} {target} HTTP/1.1".encode()
+    assert headers["host"] == f"127.0.0.1:{server.port}"
+    assert headers["authorization"] == "Token dG9rZW4="
+    assert headers["x-request-id"] == reply.request_id
+    assert headers["x-correlation-id"] == "c-1"
+    assert (headers["ocpi-to-country-code"], headers["ocpi-to-party-id"]) == ("DE", "MSP")
+    assert "expect" not in headers  # no 100-continue round trip before the body
+    if content is None and method in ("GET", "DELETE"):
+        assert "content-length" not in headers and body == b""
+    else:
+        assert headers["content-length"] == str(len(content or b""))
+        assert headers["content-type"] == "application/json"
+        assert body == (content or b"")
 
 
-def test_compressed_answer_is_read_decoded_as_httpx_reads_it():
+def test_answer_headers_and_body_are_read_as_sent(server, platform):
+    reply = call(platform, "GET", f"http://127.0.0.1:{server.port}/locations")
+    assert reply.content == (
+        b'{"status_code":1000,"data":{"allowed":"ALLOWED"},"timestamp":"2024-01-01T00:00:00Z"}'
+    )
+    assert reply.headers["x-total-count"] == "1"
+    assert reply.headers["link"] == '<http://x/?offset=1>; rel="next"'
+    assert reply.data == {"allowed": "ALLOWED"}
+
+
+def test_compressed_answer_is_read_decoded(platform):
     body = b'{"status_code":1000,"timestamp":"2024-01-01T00:00:00Z"}'
     packed = gzip.compress(body)
     server = RawServer(
@@ -110,10 +141,8 @@ def test_compressed_answer_is_read_decoded_as_httpx_reads_it():
         b"Content-Length: %d\r\n\r\n%s" % (len(packed), packed)
     )
     try:
-        response = send_request(
-            "GET", f"http://127.0.0.1:{server.port}/v", None, {}, None, TIMEOUTS
-        )
-        assert b"".join(response.iter_bytes()) == body
-        response.close()
+        reply = call(platform, "GET", f"http://127.0.0.1:{server.port}/v")
     finally:
         server.stop()
+    assert reply.content == body
+    assert reply.ok

@@ -3,6 +3,7 @@ reached are servers on 127.0.0.1."""
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -330,7 +331,7 @@ def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_en
 
     events, other_started = [], threading.Event()
 
-    def transmit(request, receiver):
+    def send(request, receiver):
         path = request.url.removeprefix(EMSP_LOCATIONS)
         events.append(("start", request.method, path))
         if path == "NL/CPO/LOC1":  # held in flight until the other object was sent
@@ -338,7 +339,9 @@ def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_en
         if path == "NL/CPO/LOC2":
             other_started.set()
         events.append(("end", request.method, path))
-        return Reply(http_status=200, status_code=1000), timezone.now()
+        return Reply(http_status=200, status_code=1000)
+
+    sending = ThreadPoolExecutor(4)  # each request on a thread of its own, as on the wire
 
     claim, claims = delivery.claim, []
 
@@ -354,10 +357,11 @@ def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_en
             )
         return claimed
 
-    monkeypatch.setattr(delivery, "transmit", transmit)
+    monkeypatch.setattr(delivery, "transmit", lambda *request: sending.submit(send, *request))
     monkeypatch.setattr(delivery, "claim", claim_then_push)
     push_put(cpo)
-    delivery.drain(emsp_receiver.party.pk)
+    with sending:
+        delivery.drain(emsp_receiver.party.pk)
     # (a claim while LOC1 is in flight may find nothing: its PATCH waits for its outcome)
     assert [found for found in claims if found] == [["LOC1"], ["LOC2"], ["LOC1"]]
     started = [(kind, path) for kind, _, path in events]
