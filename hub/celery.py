@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 
@@ -30,3 +30,13 @@ def _refuse_default_secret_key(**kwargs):
         refuse_default_secret_key()
     except ImproperlyConfigured as error:
         raise SystemExit(str(error)) from None  # Celery only logs a signal handler's Exception
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(**kwargs):
+    """As Django does around each request: drop connections that are unusable or older than
+    CONN_MAX_AGE; the others serve the next task."""
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -351,6 +351,12 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connections before and after every task unless
+# this is set: each delivery task then connected to PostgreSQL anew (a server process started
+# per task), which cost more than the delivery. Connections are kept as the web keeps them
+# (CONN_MAX_AGE, health-checked) and closed when unusable or too old after each task
+# (hub.celery).
+CELERY_DB_REUSE_MAX = 2**62
 
 # Credentials registration: modules a platform must advertise, else 3003 (the hub as receiver)
 # or no POST (the hub as sender). Entries are `module` (every platform) or `ROLE:module`
