@@ -434,10 +434,12 @@ def enqueue(
 # ----------------------------------------------------------------------------------------
 # Waking the workers
 #
-# One task per receiver, not per push: a burst of pushes to a receiver costs one Celery task.
-# `wake` queues a task only if none is pending for that receiver (a Redis key set with NX);
-# the task clears the key *before* it claims, so a delivery committed before a wake-up that
-# found the key set is always seen by the pending task's claim. The key's TTL bounds the
+# One task per receiver, not per push: pushes to a receiver that is being sent to cost no task.
+# `wake` queues a task only if the receiver's wake-up flag (a Redis key set with NX) is not
+# set. The flag stands for "a task is queued or a sender is at work": the sender clears it
+# only when it is about to stop, and then claims once more (`send`). A delivery committed
+# before a wake-up that found the flag set is therefore seen by that last claim; one whose
+# wake-up came after the flag was cleared queued a task of its own. The flag's TTL bounds the
 # damage of a lost task; the sweeper is the fallback. Without Redis (the embedded broker),
 # every wake-up is a task.
 
@@ -460,11 +462,22 @@ def wake(receiver_ids) -> None:
 
 
 def woken(receiver_id: int) -> None:
-    """A task took the wake-up of this receiver: later pushes need a new one."""
+    """The receiver's sender is about to stop: later pushes need a task of their own."""
     try:
         _wake_flags().clear(receiver_id)
     except Exception:  # the key expires by itself; a later push then queues a task
         logger.exception("Could not clear the wake-up flag of receiver %s", receiver_id)
+
+
+def hand_over(receiver_id: int) -> None:
+    """Queue a task to go on sending to the receiver; its wake-up flag stays set for it."""
+    from hub.tasks import deliver_to_receiver
+
+    try:
+        deliver_to_receiver.delay(receiver_id)
+    except Exception:  # the broker is down: free the flag, so the sweeper's wake-up counts
+        logger.exception("Could not hand receiver %s over; the sweeper will", receiver_id)
+        woken(receiver_id)
 
 
 class _RedisWakeFlags:
@@ -777,14 +790,20 @@ def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
     a task that queued on the receiver's lock only to find the claim taken.
     """
     if sending_elsewhere(receiver_id):
-        return {}
-    receiver = _receiver(receiver_id)
-    if receiver is None:
-        return {}
-    outcomes, more = send(receiver, max_batches)
-    if more:
-        wake([receiver_id])
-    return outcomes
+        return {}  # (its wake-up flag is that worker's to clear)
+    handed_over = False
+    try:
+        receiver = _receiver(receiver_id)
+        if receiver is None:
+            return {}
+        outcomes, more = send(receiver, max_batches)
+        if more:
+            hand_over(receiver_id)
+            handed_over = True
+        return outcomes
+    finally:
+        if not handed_over:  # (already cleared by a sender that stopped after its last claim)
+            woken(receiver_id)
 
 
 @dataclass
@@ -835,8 +854,9 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     other. When the receiver cannot be reached or throttles, no further request starts; what
     was not tried is given back without counting an attempt.
 
-    The last claim is made after every outcome is written and finds nothing: a task that
-    found this claim alive and ended (`wake`) left nothing behind. Returns the outcomes and
+    The last claim is made after every outcome is written and after the receiver's wake-up
+    flag was cleared, and finds nothing: a push whose wake-up found the flag set, or a task
+    that found this claim alive and ended, left nothing behind. Returns the outcomes and
     whether deliveries may be left (after `max_batches` claims that found some).
     """
     receiver_id = receiver.pk
@@ -846,7 +866,7 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     in_flight: dict[Future, tuple[Request, datetime]] = {}
     done: list[Outcome] = []
     stop_reason: Outcome | None = None
-    claims, found, settled = 0, True, False
+    claims, found, settled, released = 0, True, False, False
     last_claim = last_write = loaded_at = time.monotonic()
 
     def claim_more() -> None:
@@ -876,8 +896,11 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
             else:
                 in_flight[transmit(prepared, receiver)] = (prepared, timezone.now())
         if not in_flight:
-            if todo or not may_claim or (settled and not found):
+            if todo or not may_claim or (settled and not found and released):
                 break
+            if settled and not found:  # about to stop: pushes from now on wake a task, and
+                woken(receiver_id)  # those committed before are seen by one more claim
+                released = True
             continue
         timeout = RECORD_INTERVAL - (time.monotonic() - last_write)
         # Wake for the next claim only when it could be made: with every slot taken (or work

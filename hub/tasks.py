@@ -23,8 +23,8 @@ def deliver_message(message_id: int) -> dict:
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_to_receiver(receiver_id: int) -> dict:
-    """Send a receiver's due deliveries (what was committed before this task started)."""
-    delivery.woken(receiver_id)  # before claiming: see delivery.wake
+    """Send a receiver's due deliveries (what was committed before this task started, and
+    what is committed while it sends: see `delivery.wake`)."""
     return delivery.drain(receiver_id)
 
 

@@ -3,7 +3,7 @@ reached are servers on 127.0.0.1."""
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -286,10 +286,11 @@ def test_nothing_is_queued_for_a_platform_without_receivers(cpo):
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/7")
-def test_a_burst_of_pushes_queues_one_task_per_receiver_until_the_task_starts(
+def test_pushes_to_a_receiver_being_sent_to_queue_no_task_and_go_out_with_that_sender(
     cpo, emsp_receiver, django_capture_on_commit_callbacks, monkeypatch
 ):
     from hub import tasks
+    from hub.client import Reply
 
     queued = []
     monkeypatch.setattr(tasks.deliver_to_receiver, "delay", queued.append)
@@ -301,11 +302,30 @@ def test_a_burst_of_pushes_queues_one_task_per_receiver_until_the_task_starts(
         push_patch(cpo)
     assert queued == [receiver_id]  # the second push found a wake-up pending
 
-    delivery.woken(receiver_id)  # the task started: what is committed later needs a new one
+    sent = []
+
+    def transmit(request, receiver):
+        sent.append(request.url.removeprefix(EMSP_LOCATIONS))
+        if len(sent) == 1:  # while the queued task sends, another object is pushed
+            with django_capture_on_commit_callbacks(execute=True):
+                cpo.client.put(
+                    "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC2",
+                    json.dumps(location(id="LOC2")).encode(),
+                    content_type="application/json",
+                )
+        answered = Future()
+        answered.set_result(Reply(http_status=200, status_code=1000))
+        return answered
+
+    monkeypatch.setattr(delivery, "transmit", transmit)
+    delivery.drain(receiver_id)  # the queued task
+    assert queued == [receiver_id]  # no task for LOC2: the sender at work sent it
+    assert sent == ["NL/CPO/LOC1", "NL/CPO/LOC2"]
+    assert Delivery.objects.filter(status="PENDING").count() == 0
+
     with django_capture_on_commit_callbacks(execute=True):
-        push_patch(cpo)
+        push_patch(cpo)  # the sender stopped: this push needs a task of its own
     assert queued == [receiver_id, receiver_id]
-    assert Delivery.objects.filter(status="PENDING").count() == 3
     delivery.woken(receiver_id)
 
 
