@@ -839,9 +839,12 @@ class Request:
 
 # Results are written, and the claim renewed, at least this often.
 RECORD_INTERVAL = 1.0
-# While requests are in flight and the last claim found nothing, claim again at most this often
-# (a claim that finds deliveries is followed by the next as soon as sending slots are free).
+# While requests are in flight and the last claim found nothing, claim again at most this often.
 REFILL_INTERVAL = 0.2
+# Claims follow one another at least this far apart: a claim costs more than sending what it
+# finds, and against a receiver that answers at once a claim per free slot took a claim per
+# delivery. The price is at most this much added to a delivery's way through the hub.
+CLAIM_GAP = 0.05
 
 
 def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
@@ -867,7 +870,8 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     done: list[Outcome] = []
     stop_reason: Outcome | None = None
     claims, found, settled, released = 0, True, False, False
-    last_claim = last_write = loaded_at = time.monotonic()
+    last_write = loaded_at = time.monotonic()
+    last_claim = float("-inf")
 
     def claim_more() -> None:
         nonlocal done, found, settled, claims, last_claim, last_write
@@ -884,7 +888,8 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
         limit = max(1, receiver.platform.max_in_flight)
         may_claim = stop_reason is None and not lease.lost and claims < max_batches
         may_refill = may_claim and not todo and len(in_flight) < limit
-        refill = found or not in_flight or time.monotonic() - last_claim >= REFILL_INTERVAL
+        since = time.monotonic() - last_claim
+        refill = since >= REFILL_INTERVAL or (since >= CLAIM_GAP and (found or not in_flight))
         if may_refill and refill:
             if time.monotonic() - loaded_at >= RECORD_INTERVAL:  # suspended, endpoints gone
                 receiver, loaded_at = _receiver(receiver_id) or receiver, time.monotonic()
@@ -901,13 +906,15 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
             if settled and not found:  # about to stop: pushes from now on wake a task, and
                 woken(receiver_id)  # those committed before are seen by one more claim
                 released = True
+            time.sleep(max(0.0, CLAIM_GAP - (time.monotonic() - last_claim)))
             continue
         timeout = RECORD_INTERVAL - (time.monotonic() - last_write)
         # Wake for the next claim only when it could be made: with every slot taken (or work
         # left to send) the refill time is passed over, else the wait would spin at zero.
         may_refill = may_claim and not todo and len(in_flight) < limit
-        if may_refill and not found:
-            timeout = min(timeout, REFILL_INTERVAL - (time.monotonic() - last_claim))
+        if may_refill:
+            pause = CLAIM_GAP if found else REFILL_INTERVAL
+            timeout = min(timeout, pause - (time.monotonic() - last_claim))
         if lease.held and not lease.lost:
             timeout = min(timeout, RECORD_INTERVAL - (time.monotonic() - lease.renewed_at))
         finished, _ = wait(in_flight, timeout=max(0.0, timeout), return_when=FIRST_COMPLETED)
