@@ -21,7 +21,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -604,7 +612,11 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             object_key=OuterRef("object_key"),
             pk__lt=OuterRef("pk"),
         ).order_by("-pk")
-        due = mine.filter(next_attempt_at__lte=Now())
+        newer = mine.filter(object_key=OuterRef("object_key"), pk__gt=OuterRef("pk"))
+        # Only the newest pending version of each object: a receiver with a backlog (down for
+        # a while, or slower than the pushes) gets each object's latest state once, not every
+        # version in turn, batch after batch.
+        due = mine.filter(next_attempt_at__lte=Now()).exclude(Exists(newer))
         if held_keys:
             due = due.exclude(object_key__in=list(held_keys))
         due = list(

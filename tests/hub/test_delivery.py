@@ -237,6 +237,27 @@ def test_receiver_that_was_down_gets_the_latest_state_not_the_history(cpo, emsp_
     assert statuses == [("SUPERSEDED", False), ("DELIVERED", True)]
 
 
+@override_settings(DELIVERY_BATCH_SIZE=2)
+def test_a_backlog_longer_than_a_batch_sends_each_object_once_in_its_latest_version(cpo, emsp_api):
+    emsp_api.stop()
+    for day in (1, 2, 3):  # three versions of two objects while the receiver is down
+        for object_id in ("LOC1", "LOC2"):
+            stamp = f"2024-01-0{day}T00:00:00Z"
+            body = json.dumps(location(id=object_id, last_updated=stamp)).encode()
+            path = f"/ocpi/2.2.1/receiver/locations/NL/CPO/{object_id}"
+            assert cpo.client.put(path, body, content_type="application/json").status_code in (
+                200,
+                201,
+            )
+    emsp_api.start()
+    drain_all()
+    arrived = {r.path.rsplit("/", 1)[1]: r.json["last_updated"] for r in emsp_api.received}
+    assert len(emsp_api.received) == 2  # not every version in turn, two by two
+    assert arrived == {"LOC1": "2024-01-03T00:00:00Z", "LOC2": "2024-01-03T00:00:00Z"}
+    statuses = list(Delivery.objects.values_list("status", flat=True))
+    assert sorted(statuses) == ["DELIVERED"] * 2 + ["SUPERSEDED"] * 4
+
+
 def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_api):
     emsp_api.respond = answering((400, {}, {}), ACCEPTED)
     push_put(cpo)
