@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import (
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -612,20 +612,23 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             object_key=OuterRef("object_key"),
             pk__lt=OuterRef("pk"),
         ).order_by("-pk")
-        newer = mine.filter(object_key=OuterRef("object_key"), pk__gt=OuterRef("pk"))
-        # Only the newest pending version of each object: a receiver with a backlog (down for
-        # a while, or slower than the pushes) gets each object's latest state once, not every
-        # version in turn, batch after batch.
-        due = mine.filter(next_attempt_at__lte=Now()).exclude(Exists(newer))
+        due = mine.filter(next_attempt_at__lte=Now())
         if held_keys:
             due = due.exclude(object_key__in=list(held_keys))
-        due = list(
-            due.select_related("message")
-            .annotate(previous_status=Subquery(previous.values("status")[:1]))
-            .order_by("pk")[: limit or settings.DELIVERY_BATCH_SIZE]
-        )
-        if not due:
+        # The objects next in line, each in its newest due version: a receiver with a backlog
+        # (down for a while, or slower than the pushes) gets each object's latest state once,
+        # not every version in turn, batch after batch.
+        size = limit or settings.DELIVERY_BATCH_SIZE
+        keys = set(due.order_by("pk").values_list("object_key", flat=True)[:size])
+        if not keys:
             return lease, []
+        newest = due.filter(object_key__in=keys).values("object_key").annotate(last=Max("pk"))
+        due = list(
+            Delivery.objects.filter(pk__in=newest.values("last"))
+            .select_related("message")
+            .annotate(previous_status=Subquery(previous.values("status")[:1]))
+            .order_by("pk")
+        )
         batch = withheld(_latest_per_object(due), Now())  # agreements suspended since enqueue
         if not batch:  # all withheld: more may be due behind them
             transaction.on_commit(lambda: wake([receiver_id]))
