@@ -889,13 +889,16 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
     last_claim = float("-inf")
 
     def claim_more() -> None:
-        nonlocal done, found, settled, claims, last_claim, last_write
+        nonlocal done, found, settled, claims, last_claim, last_write, released
         held = {request.delivery.object_key for request, _ in in_flight.values()}
         settled = not held  # every outcome is written by this claim
         _, batch = claim(receiver_id, lease=lease, sent=done, held_keys=held)
         _count(done, outcomes)
         done, found = [], bool(batch)
         claims += found
+        # Sending goes on: the flag may be set again by a task that found this claim alive
+        # and ended, so stopping clears it again before a last claim.
+        released = released and not found
         last_claim = last_write = time.monotonic()
         todo.extend(batch)
 

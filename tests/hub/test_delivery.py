@@ -412,6 +412,65 @@ def test_a_delivery_committed_while_others_are_in_flight_goes_out_before_they_en
     assert set(Delivery.objects.values_list("status", flat=True)) == {"DELIVERED"}
 
 
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/7")
+def test_a_sender_that_went_on_after_clearing_its_flag_clears_it_again_before_it_stops(
+    cpo, emsp_receiver, django_capture_on_commit_callbacks, monkeypatch
+):
+    """LOC2 arrives as the sender clears its flag (it queues a task, which finds the sender at
+    work and ends, its flag left set); LOC3 arrives after the sender's next claim found nothing
+    and finds that flag set: only the sender can send it, so it clears the flag again and
+    claims once more before it stops."""
+    from hub import tasks
+    from hub.client import Reply
+
+    queued, sent, late = [], [], []
+    monkeypatch.setattr(tasks.deliver_to_receiver, "delay", queued.append)
+    receiver_id = emsp_receiver.party.pk
+    delivery.woken(receiver_id)  # nothing pending from an earlier run
+
+    def put(object_id):
+        with django_capture_on_commit_callbacks(execute=True):
+            cpo.client.put(
+                f"/ocpi/2.2.1/receiver/locations/NL/CPO/{object_id}",
+                json.dumps(location(id=object_id)).encode(),
+                content_type="application/json",
+            )
+
+    clear = delivery.woken
+
+    def woken(receiver_id):
+        clear(receiver_id)
+        if not sent[1:]:
+            put("LOC2")  # just after the sender cleared its flag: a task is queued
+
+    def transmit(request, receiver):
+        sent.append(request.url.removeprefix(EMSP_LOCATIONS))
+        if sent[-1] == "NL/CPO/LOC2":
+            assert delivery.drain(receiver_id) == {}  # LOC2's task: the sender is at work
+        answered = Future()
+        answered.set_result(Reply(http_status=200, status_code=1000))
+        return answered
+
+    claim = delivery.claim
+
+    def claim_then_push(*args, **kwargs):
+        claimed = claim(*args, **kwargs)
+        if "NL/CPO/LOC2" in sent and not claimed[1] and not late:
+            late.append(put("LOC3"))  # after a claim that found nothing; LOC2's flag is set
+        return claimed
+
+    monkeypatch.setattr(delivery, "woken", woken)
+    monkeypatch.setattr(delivery, "transmit", transmit)
+    monkeypatch.setattr(delivery, "claim", claim_then_push)
+    with django_capture_on_commit_callbacks(execute=True):
+        push_put(cpo)
+    delivery.drain(receiver_id)
+    assert queued == [receiver_id, receiver_id]  # LOC1's task and LOC2's, none for LOC3
+    assert sent == ["NL/CPO/LOC1", "NL/CPO/LOC2", "NL/CPO/LOC3"]
+    assert not Delivery.objects.filter(status="PENDING").exists()
+    clear(receiver_id)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_push_is_not_held_up_while_a_worker_claims_for_its_receiver(cpo, emsp_receiver):
     # A worker's claim holds the receiver's lock in its own transaction (its own connection).
