@@ -634,11 +634,16 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             transaction.on_commit(lambda: wake([receiver_id]))
             return lease, []
         batch_pks = [d.pk for d in batch]
-        # Older versions of these objects (in this batch or waiting for their retry time)
-        # are replaced by the latest.
-        mine.filter(object_key__in={d.object_key for d in batch}, pk__lt=max(batch_pks)).exclude(
-            pk__in=batch_pks
-        ).update(status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None)
+        # Older versions of these objects (waiting for their retry time, or found too late
+        # for the query above) are replaced by the latest. Older by each object's own id: one
+        # object's versions are numbered in the order they were stored (a push locks the
+        # object), but an id taken by one push may be committed after a higher one.
+        older = Q(pk__in=[])
+        for delivery in batch:
+            older |= Q(object_key=delivery.object_key, pk__lt=delivery.pk)
+        mine.filter(older).update(
+            status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None
+        )
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery=delivery,

@@ -258,6 +258,38 @@ def test_a_backlog_longer_than_a_batch_sends_each_object_once_in_its_latest_vers
     assert sorted(statuses) == ["DELIVERED"] * 2 + ["SUPERSEDED"] * 4
 
 
+def test_a_version_committed_during_a_claim_is_not_superseded_by_another_objects_higher_id(
+    cpo, emsp_receiver, monkeypatch
+):
+    """Ids are taken when a push writes and may commit out of order: LOC1's second version,
+    with an id below LOC2's, commits while the claim is being made. Only LOC1's older
+    versions may be superseded by it, not every version below the batch's highest id."""
+    push_put(cpo)
+    first = Delivery.objects.get()
+    spare = Delivery.objects.get(pk=first.pk)  # an id taken now and committed later
+    spare.pk = None
+    spare.save()
+    spare_id = spare.pk
+    spare.delete()
+    cpo.client.put(
+        "/ocpi/2.2.1/receiver/locations/NL/CPO/LOC2",
+        json.dumps(location(id="LOC2")).encode(),
+        content_type="application/json",
+    )
+    withheld = delivery.withheld
+
+    def commit_late(batch, now):
+        late = Delivery.objects.get(pk=first.pk)
+        late.pk = spare_id
+        late.save(force_insert=True)  # LOC1 again, id between LOC1's first and LOC2
+        return withheld(batch, now)
+
+    monkeypatch.setattr(delivery, "withheld", commit_late)
+    _, batch = delivery.claim(emsp_receiver.party.pk)
+    assert [d.message.object_id for d in batch] == ["LOC1", "LOC2"]
+    assert Delivery.objects.get(pk=spare_id).status == "PENDING"  # it goes out next
+
+
 def test_a_patch_after_a_rejected_put_is_sent_as_the_full_object(cpo, emsp_api):
     emsp_api.respond = answering((400, {}, {}), ACCEPTED)
     push_put(cpo)
