@@ -638,12 +638,13 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
         # for the query above) are replaced by the latest. Older by each object's own id: one
         # object's versions are numbered in the order they were stored (a push locks the
         # object), but an id taken by one push may be committed after a higher one.
-        older = Q(pk__in=[])
-        for delivery in batch:
-            older |= Q(object_key=delivery.object_key, pk__lt=delivery.pk)
-        mine.filter(older).update(
-            status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None
-        )
+        claimed_pk = {d.object_key: d.pk for d in batch}
+        below = mine.filter(object_key__in=claimed_pk, pk__lt=max(batch_pks))
+        older = [pk for pk, key in below.values_list("pk", "object_key") if pk < claimed_pk[key]]
+        if older:
+            Delivery.objects.filter(pk__in=older).update(
+                status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None
+            )
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery=delivery,
