@@ -202,6 +202,15 @@ def party_server():
         server.stop()
 
 
+@pytest.fixture
+def emsp_api(emsp_receiver, party_server):
+    """The receiving eMSP of the test module (its `emsp_receiver` fixture) on 127.0.0.1:
+    every endpoint of its platform points at a server that accepts every request."""
+    server = party_server()
+    point_at(server, emsp_receiver)
+    return server
+
+
 def database_url_for_subprocess() -> str:
     """The URL of the (test) database this process uses, for a worker process to share."""
     settings = connection.settings_dict

@@ -16,7 +16,7 @@ from hub import delivery
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
 from parties.models import ConnectionStatus, Party
-from tests.conftest import create_platform, point_at
+from tests.conftest import create_platform
 from tests.locations.conftest import EMSP_LOCATIONS, location, patch
 from tests.servers import answering, ocpi_ok
 
@@ -25,14 +25,6 @@ RAW_PATCH = b'{ "status":"CHARGING",  "last_updated":"2024-01-02T00:00:00Z" }'
 PUT_PATH = f"{urlsplit(EMSP_LOCATIONS).path}NL/CPO/LOC1"
 EVSE_PATH = f"{PUT_PATH}/EVSE1"
 ACCEPTED = (200, ocpi_ok(), {})
-
-
-@pytest.fixture
-def emsp_api(emsp_receiver, party_server):
-    """DE*MSP's locations receiver (of `emsp_receiver`) on 127.0.0.1: accepts every request."""
-    server = party_server()
-    point_at(server, emsp_receiver)
-    return server
 
 
 def push_put(cpo, **headers):

@@ -2,12 +2,10 @@
 
 from urllib.parse import urlsplit
 
-import pytest
-
 from hub import delivery
 from hub.models import Delivery, Message
 from tariffs.models import Tariff
-from tests.conftest import create_platform, point_at
+from tests.conftest import create_platform
 from tests.servers import answering, ocpi_ok
 from tests.tariffs.conftest import EMSP_TARIFFS, RECEIVER, delete, put, tariff
 
@@ -21,14 +19,6 @@ def drain_all():
 
 T1_PATH = f"{urlsplit(EMSP_TARIFFS).path}NL/CPO/T1"
 ACCEPTED = (200, ocpi_ok(), {})
-
-
-@pytest.fixture
-def emsp_api(emsp_receiver, party_server):
-    """DE*MSP's tariffs receiver (of `emsp_receiver`) on 127.0.0.1: accepts every request."""
-    server = party_server()
-    point_at(server, emsp_receiver)
-    return server
 
 
 def test_put_creates_then_replaces_and_queues_each_push(cpo, emsp_receiver):
