@@ -629,18 +629,14 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             .annotate(previous_status=Subquery(previous.values("status")[:1]))
             .order_by("pk")
         )
-        batch = withheld(_latest_per_object(due), Now())  # agreements suspended since enqueue
+        batch = withheld(due, Now())  # agreements suspended since enqueue
         if not batch:  # all withheld: more may be due behind them
             transaction.on_commit(lambda: wake([receiver_id]))
             return lease, []
         batch_pks = [d.pk for d in batch]
-        # Older versions of these objects (waiting for their retry time, or found too late
-        # for the query above) are replaced by the latest. Older by each object's own id: one
-        # object's versions are numbered in the order they were stored (a push locks the
-        # object), but an id taken by one push may be committed after a higher one.
-        claimed_pk = {d.object_key: d.pk for d in batch}
-        below = mine.filter(object_key__in=claimed_pk, pk__lt=max(batch_pks))
-        older = [pk for pk, key in below.values_list("pk", "object_key") if pk < claimed_pk[key]]
+        # Older versions of these objects (waiting for their retry time, or committed too late
+        # for the query above) are replaced by the latest.
+        older = older_versions(batch)
         if older:
             Delivery.objects.filter(pk__in=older).update(
                 status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None
@@ -687,26 +683,30 @@ def withheld(batch: list[Delivery], now) -> list[Delivery]:
     refused = refused_now(batch)
     if not refused:
         return batch
-    older = Q(pk__in=[])
-    for delivery in refused:
-        older |= Q(object_key=delivery.object_key, pk__lte=delivery.pk)
-    Delivery.objects.pending().filter(receiver_id=batch[0].receiver_id).filter(older).update(
+    refused_pks = {d.pk for d in refused}
+    Delivery.objects.filter(pk__in=[*refused_pks, *older_versions(refused)]).update(
         status=Status.WITHHELD,
         finished_at=now,
         claim=None,
         claimed_until=None,
         last_error="withheld: no roaming agreement allows this module between the pair now",
     )
-    refused_pks = {d.pk for d in refused}
     return [d for d in batch if d.pk not in refused_pks]
 
 
-def _latest_per_object(due: list[Delivery]) -> list[Delivery]:
-    """The newest delivery of each object in `due` (ordered by pk: later versions come later)."""
-    latest: dict[str, Delivery] = {}
-    for delivery in due:
-        latest[delivery.object_key] = delivery
-    return sorted(latest.values(), key=lambda d: d.pk)
+def older_versions(deliveries: list[Delivery]) -> list[int]:
+    """The pending deliveries to the same receiver of the same objects, older than these
+    (one per object).
+
+    Older by each object's own ids: a push locks its object while it stores it, so one
+    object's versions are numbered in the order they were stored, while an id taken by a push
+    of another object may be committed after a higher one.
+    """
+    newest = {d.object_key: d.pk for d in deliveries}
+    below = Delivery.objects.pending().filter(
+        receiver_id=deliveries[0].receiver_id, object_key__in=newest, pk__lt=max(newest.values())
+    )
+    return [pk for pk, key in below.values_list("pk", "object_key") if pk < newest[key]]
 
 
 def _needs_full_object(delivery: Delivery) -> bool:
