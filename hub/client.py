@@ -347,26 +347,38 @@ class TransferLoop:
 
     def run(self) -> None:
         while True:
-            timeout = None
-            if self.timer_at is not None:
-                timeout = max(0.0, self.timer_at - time.monotonic())
-            for key, events in self.selector.select(timeout):
-                if key.data is None:
-                    with contextlib.suppress(BlockingIOError):
-                        self.waker.recv(4096)
-                    continue
-                flags = (pycurl.CSELECT_IN if events & selectors.EVENT_READ else 0) | (
-                    pycurl.CSELECT_OUT if events & selectors.EVENT_WRITE else 0
-                )
-                self.multi.socket_action(key.data, flags)
-            if self.timer_at is not None and self.timer_at <= time.monotonic():
-                self.timer_at = None
-                self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
-            while self.incoming:
-                transfer = self.incoming.popleft()
-                self.running[transfer.handle] = transfer
+            try:
+                self.step()
+            except Exception:  # every other call of the process depends on this thread
+                logger.exception("outbound transfers: unexpected error, going on")
+
+    def step(self) -> None:
+        """Wait for a socket, the timer or a new call; let libcurl act; hand results over."""
+        timeout = None
+        if self.timer_at is not None:
+            timeout = max(0.0, self.timer_at - time.monotonic())
+        for key, events in self.selector.select(timeout):
+            if key.data is None:
+                with contextlib.suppress(BlockingIOError):
+                    self.waker.recv(4096)
+                continue
+            flags = (pycurl.CSELECT_IN if events & selectors.EVENT_READ else 0) | (
+                pycurl.CSELECT_OUT if events & selectors.EVENT_WRITE else 0
+            )
+            self.multi.socket_action(key.data, flags)
+        if self.timer_at is not None and self.timer_at <= time.monotonic():
+            self.timer_at = None
+            self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
+        while self.incoming:
+            transfer = self.incoming.popleft()
+            try:
                 self.multi.add_handle(transfer.handle)
-            self.collect()
+            except pycurl.error as error:  # (a call libcurl refuses fails alone)
+                transfer.reply.error = f"connection: {error}"
+                transfer.context.run(transfer.finish)
+                continue
+            self.running[transfer.handle] = transfer
+        self.collect()
 
     def collect(self) -> None:
         while True:

@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 
+import pycurl
 import pytest
 
 from hub.client import address_allowed, call, check_url
@@ -287,3 +288,16 @@ def test_a_partys_cookies_are_not_sent_back(platform):
     finally:
         listener.close()
     assert all(b"cookie:" not in b"".join(chunks).lower() for chunks in reads)
+
+
+def test_a_call_libcurl_refuses_fails_alone_and_the_next_call_goes_out(party_server, platform):
+    from hub.client import Reply, Transfer, transfer_loop
+
+    server = party_server()
+    broken = Transfer(Reply(), "GET", server.url, "c-1")
+    broken.handle = pycurl.Curl()
+    broken.handle.close()  # libcurl will not take it
+    transfer_loop().start(broken)
+    reply = broken.future.result(timeout=5)
+    assert reply.error.startswith("connection:") and not reply.ok
+    assert call(platform, "GET", server.url).ok  # the transfer thread still serves calls
