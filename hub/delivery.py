@@ -919,7 +919,13 @@ def send(receiver: Party, max_batches: int = 20) -> tuple[dict[str, int], bool]:
                 receiver, loaded_at = _receiver(receiver_id) or receiver, time.monotonic()
             claim_more()
         while todo and len(in_flight) < limit and stop_reason is None and lease.may_send():
-            prepared = prepare(todo.popleft(), receiver)
+            delivery = todo.popleft()
+            prepared = prepare(delivery, receiver)
+            if isinstance(prepared, Outcome) and loaded_at < last_claim:
+                # Reinstated (or its endpoint back) after the record was read: that change
+                # requeued what it had parked, and this claim must not park it again.
+                receiver, loaded_at = _receiver(receiver_id) or receiver, time.monotonic()
+                prepared = prepare(delivery, receiver)
             if isinstance(prepared, Outcome):
                 done.append(prepared)
             else:

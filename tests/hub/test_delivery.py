@@ -15,7 +15,8 @@ from django.utils import timezone
 from hub import delivery
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
-from parties.models import ConnectionStatus, Party
+from parties.actions import reinstate_platform, suspend_platform
+from parties.models import ConnectionStatus, Party, Platform
 from tests.conftest import create_platform
 from tests.locations.conftest import EMSP_LOCATIONS, location, patch
 from tests.servers import answering, ocpi_ok
@@ -325,6 +326,20 @@ def test_nothing_is_queued_for_a_platform_without_receivers(cpo):
     assert response.status_code == 201
     assert Message.objects.count() == 1 and not Delivery.objects.exists()
     assert Party.objects.count() == 1
+
+
+def test_a_sender_that_read_its_receiver_while_suspended_sends_what_it_claims_after_reinstatement(
+    cpo, emsp_receiver, emsp_api
+):
+    push_put(cpo)
+    suspend_platform(emsp_receiver)
+    stale = delivery._receiver(emsp_receiver.party.pk)  # read by a sender still running
+    assert stale.platform.status == ConnectionStatus.SUSPENDED
+    reinstate_platform(Platform.objects.get(pk=emsp_receiver.pk))
+
+    delivery.send(stale)
+    assert Delivery.objects.get().status == "DELIVERED"
+    assert emsp_api.requests() == [("PUT", PUT_PATH)]
 
 
 # ---- waking the workers ------------------------------------------------------------------
