@@ -3,7 +3,7 @@ fast receivers on 127.0.0.1 (`bench.receivers`, started here in a process of its
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub_profile_delivery \\
         .venv/bin/python -m bench.profile_delivery [--receivers 3 20] [--messages 400] \\
-        [--port 8951] [--cprofile]
+        [--port 8951] [--receiver-latency-ms 100] [--cprofile]
 
 For each receiver count it seeds `--messages` Location PUTs broadcast to every receiver (one
 Delivery per message and receiver, pending), then drains every receiver with the real
@@ -172,6 +172,9 @@ def main():
     parser.add_argument("--messages", type=int, default=400, help="per receiver count")
     parser.add_argument("--port", type=int, default=8951, help="receivers from this port up")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--receiver-latency-ms", type=float, default=0, help="each receiver answers after this"
+    )
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument(
         "--no-http",
@@ -220,6 +223,14 @@ def main():
             for receiver_count in args.receivers:
                 urllib.request.urlopen(
                     urllib.request.Request(f"http://127.0.0.1:{control}/reset", method="POST")
+                )
+                latency = {"latency_ms": args.receiver_latency_ms}
+                urllib.request.urlopen(
+                    urllib.request.Request(
+                        f"http://127.0.0.1:{control}/configure",
+                        json.dumps({str(i): latency for i in range(count)}).encode(),
+                        method="POST",
+                    )
                 )
                 result = measure(receiver_count, args.messages, args.port, args.cprofile)
                 print(

@@ -25,10 +25,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
-    Max,
-    OuterRef,
     Q,
-    Subquery,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
@@ -601,46 +598,30 @@ def claim(
 
 
 def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[Delivery]]:
+    # Plain SQL (hub.sql): a worker claims many times a second, and composing these
+    # statements through the ORM cost more CPU than sending what they claim.
     with transaction.atomic():
         _write(sent, lease)
         lock_receiver(receiver_id)
-        mine = Delivery.objects.pending().filter(receiver_id=receiver_id)
-        if mine.filter(claimed_until__gt=Now()).exclude(claim=lease.token).exists():
+        with connections[Delivery.objects.db].cursor() as cursor:
+            if _claimed_by_another(cursor, receiver_id, lease):
+                return lease, []
+            due = _newest_due(cursor, receiver_id, limit or settings.DELIVERY_BATCH_SIZE, held_keys)
+        if not due:
             return lease, []
-        previous = Delivery.objects.filter(
-            receiver_id=OuterRef("receiver_id"),
-            object_key=OuterRef("object_key"),
-            pk__lt=OuterRef("pk"),
-        ).order_by("-pk")
-        due = mine.filter(next_attempt_at__lte=Now())
-        if held_keys:
-            due = due.exclude(object_key__in=list(held_keys))
-        # The objects next in line, each in its newest due version: a receiver with a backlog
-        # (down for a while, or slower than the pushes) gets each object's latest state once,
-        # not every version in turn, batch after batch.
-        size = limit or settings.DELIVERY_BATCH_SIZE
-        keys = set(due.order_by("pk").values_list("object_key", flat=True)[:size])
-        if not keys:
-            return lease, []
-        newest = due.filter(object_key__in=keys).values("object_key").annotate(last=Max("pk"))
-        due = list(
-            Delivery.objects.filter(pk__in=newest.values("last"))
-            .select_related("message")
-            .annotate(previous_status=Subquery(previous.values("status")[:1]))
-            .order_by("pk")
-        )
         batch = withheld(due, Now())  # agreements suspended since enqueue
         if not batch:  # all withheld: more may be due behind them
             transaction.on_commit(lambda: wake([receiver_id]))
             return lease, []
-        batch_pks = [d.pk for d in batch]
         # Older versions of these objects (waiting for their retry time, or committed too late
         # for the query above) are replaced by the latest.
-        older = older_versions(batch)
-        if older:
-            Delivery.objects.filter(pk__in=older).update(
-                status=Status.SUPERSEDED, finished_at=Now(), claim=None, claimed_until=None
-            )
+        _update(
+            older_versions(batch),
+            status=Status.SUPERSEDED,
+            finished_at=Later(),
+            claim=None,
+            claimed_until=None,
+        )
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery=delivery,
@@ -653,12 +634,14 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             if delivery.claimed_until is not None
         )
         full = [d for d in batch if not d.full_object and _needs_full_object(d)]
-        if full:
-            Delivery.objects.filter(pk__in=[d.pk for d in full]).update(full_object=True)
+        _update([d.pk for d in full], full_object=True)
         if not lease.held:  # (deliveries it holds already keep the expiry of their last renewal)
             lease.started()
-        Delivery.objects.filter(pk__in=batch_pks).update(
-            claim=lease.token, claimed_until=lease.expiry(), attempts=F("attempts") + 1
+        _update(
+            [d.pk for d in batch],
+            claim=lease.token,
+            claimed_until=Later(settings.DELIVERY_CLAIM_TIMEOUT),
+            attempts=Increment(),
         )
         for delivery in batch:
             delivery.attempts += 1
@@ -667,14 +650,118 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
     return lease, batch
 
 
+def _claimed_by_another(cursor, receiver_id: int, lease: "Lease") -> bool:
+    """A live claim on the receiver's pending deliveries that is not `lease`'s."""
+    now, now_params = _clock()
+    cursor.execute(
+        f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s AND status = %s"
+        f" AND claimed_until > {now} AND (claim IS NULL OR claim <> %s) LIMIT 1",
+        [receiver_id, Status.PENDING, *now_params, _db_value("claim", lease.token)],
+    )
+    return cursor.fetchone() is not None
+
+
+def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery]:
+    """The receiver's due deliveries of the `size` objects next in line (those in flight,
+    `held_keys`, left out), each object in its newest due version, oldest first, with its
+    message and the status of the receiver's previous delivery of the object
+    (`previous_status`).
+
+    A receiver with a backlog (down for a while, or slower than the pushes) gets each
+    object's latest state once, not every version in turn, batch after batch.
+    """
+    now, now_params = _clock()
+    held = list(held_keys)
+    due = f"receiver_id = %s AND status = %s AND next_attempt_at <= {now}"
+    due_params = [receiver_id, Status.PENDING, *now_params]
+    if held:
+        due += f" AND object_key NOT IN ({placeholders(held)})"
+        due_params += held
+    cursor.execute(
+        f"SELECT {sql.columns(Delivery, 'd')}, {sql.columns(Message, 'm')}, ("
+        f"SELECT p.status FROM {table(Delivery)} p WHERE p.receiver_id = d.receiver_id"
+        " AND p.object_key = d.object_key AND p.id < d.id ORDER BY p.id DESC LIMIT 1) "
+        f"FROM {table(Delivery)} d JOIN {table(Message)} m ON m.id = d.message_id "
+        f"WHERE d.id IN (SELECT MAX(id) FROM {table(Delivery)} WHERE {due} AND object_key IN "
+        f"(SELECT object_key FROM {table(Delivery)} WHERE {due} ORDER BY id LIMIT %s) "
+        "GROUP BY object_key) ORDER BY d.id",
+        [*due_params, *due_params, size],
+    )
+    split = len(Delivery._meta.concrete_fields)
+    batch = []
+    for row in cursor.fetchall():
+        delivery = sql.from_row(Delivery, row[:split], Delivery.objects.db)
+        delivery.message = sql.from_row(Message, row[split:-1], Delivery.objects.db)
+        delivery.previous_status = row[-1]
+        batch.append(delivery)
+    return batch
+
+
 def lock_receiver(receiver_id: int) -> None:
     """Take the receiver's claim lock until the end of the transaction.
 
     FOR NO KEY UPDATE, not FOR UPDATE: every push's Delivery row references its receiver, and
     PostgreSQL checks that reference at COMMIT with FOR KEY SHARE, which FOR UPDATE blocks. A
     worker claiming for a receiver would hold up every push to it until the claim ends.
+    (SQLite serializes write transactions: there is nothing to lock.)
     """
-    list(Party.objects.select_for_update(no_key=True).filter(pk=receiver_id).values_list("pk"))
+    connection = connections[Party.objects.db]
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table(Party)} WHERE id = %s{lock}", [receiver_id])
+
+
+@dataclass(frozen=True)
+class Later:
+    """A moment this many seconds from now, on the database clock (0: now)."""
+
+    seconds: float = 0.0
+
+
+class Increment:
+    """The field's value plus one."""
+
+
+def _update(pks: list[int], *, claimed_by: "Lease | None" = None, **changes) -> int:
+    """One UPDATE of the deliveries `pks` (those still under `claimed_by`'s claim, when given):
+    `changes` maps fields to values, `Later` times or `Increment()`."""
+    if not pks:
+        return 0
+    connection = connections[Delivery.objects.db]
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in changes.items():
+        column = quote(Delivery._meta.get_field(name).column)
+        if isinstance(value, Later):
+            moment, moment_params = _clock(value.seconds)
+            assignments.append(f"{column} = {moment}")
+            params += moment_params
+        elif isinstance(value, Increment):
+            assignments.append(f"{column} = {column} + 1")
+        else:
+            assignments.append(f"{column} = %s")
+            params.append(_db_value(name, value))
+    where = f"id IN ({placeholders(pks)})"
+    params += pks
+    if claimed_by is not None:
+        where += " AND claim = %s"
+        params.append(_db_value("claim", claimed_by.token))
+    with connection.cursor() as cursor:
+        assigned = ", ".join(assignments)
+        cursor.execute(f"UPDATE {table(Delivery)} SET {assigned} WHERE {where}", params)
+        return cursor.rowcount
+
+
+def _db_value(name: str, value):
+    """A Delivery field's value as the database stores it (a UUID is text on SQLite)."""
+    field = Delivery._meta.get_field(name)
+    return field.get_db_prep_save(value, connections[Delivery.objects.db])
+
+
+def _clock(seconds: float = 0.0) -> tuple[str, list]:
+    """SQL and parameters for a moment `seconds` from now on the database clock."""
+    moment = _after(seconds) if seconds else Now()
+    return sql.compiled(moment, Delivery.objects.db)
 
 
 def withheld(batch: list[Delivery], now) -> list[Delivery]:
@@ -703,10 +790,14 @@ def older_versions(deliveries: list[Delivery]) -> list[int]:
     of another object may be committed after a higher one.
     """
     newest = {d.object_key: d.pk for d in deliveries}
-    below = Delivery.objects.pending().filter(
-        receiver_id=deliveries[0].receiver_id, object_key__in=newest, pk__lt=max(newest.values())
-    )
-    return [pk for pk, key in below.values_list("pk", "object_key") if pk < newest[key]]
+    keys = list(newest)
+    with connections[Delivery.objects.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, object_key FROM {table(Delivery)} WHERE receiver_id = %s"
+            f" AND status = %s AND object_key IN ({placeholders(keys)}) AND id < %s",
+            [deliveries[0].receiver_id, Status.PENDING, *keys, max(newest.values())],
+        )
+        return [pk for pk, key in cursor.fetchall() if pk < newest[key]]
 
 
 def _needs_full_object(delivery: Delivery) -> bool:
@@ -746,10 +837,6 @@ class Lease:
     def renewed_at(self) -> float:
         return self._renewed_at
 
-    @staticmethod
-    def expiry():
-        return _after(settings.DELIVERY_CLAIM_TIMEOUT)
-
     def started(self) -> None:
         self._renewed_at = time.monotonic()  # just before the statement that sets the expiry
 
@@ -766,9 +853,14 @@ class Lease:
         if self.lost or not self.held:
             return not self.lost
         renewing_at = time.monotonic()
-        kept = Delivery.objects.filter(claim=self.token, status=Status.PENDING).update(
-            claimed_until=self.expiry()
-        )
+        expiry, params = _clock(settings.DELIVERY_CLAIM_TIMEOUT)
+        with connections[Delivery.objects.db].cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table(Delivery)} SET claimed_until = {expiry}"
+                " WHERE claim = %s AND status = %s",
+                [*params, _db_value("claim", self.token), Status.PENDING],
+            )
+            kept = cursor.rowcount
         if kept < self.held:
             self.lost = True
             logger.warning("Claim on receiver %s was taken over; stopping", self.receiver_id)
@@ -1162,10 +1254,10 @@ def _write(outcomes, lease: Lease) -> None:
     for (status, error, retry_in), pks in groups.items():
         changes = {"claim": None, "claimed_until": None, "last_error": error}
         if status == Status.PENDING:
-            changes["next_attempt_at"] = _after(retry_in)
+            changes["next_attempt_at"] = Later(retry_in)
         else:
-            changes.update(status=status, finished_at=Now())
-        Delivery.objects.filter(pk__in=pks, claim=lease.token).update(**changes)
+            changes.update(status=status, finished_at=Later())
+        _update(pks, claimed_by=lease, **changes)
     lease.held -= len(outcomes)
 
 

@@ -1,12 +1,16 @@
-"""Plain SQL for the statements of a push, written once and portable (PostgreSQL, SQLite).
+"""Plain SQL for the statements of every push and every delivery claim, written once and
+portable (PostgreSQL, SQLite).
 
-A push runs a handful of statements; composing them through the ORM cost more CPU than the
-database spent answering them (docs/performance.md). Values still go through each model
+A push or a claim runs a handful of statements; composing them through the ORM cost more CPU
+than the database spent answering them (docs/performance.md). Values still go through each model
 field's own conversion (`pre_save`, `get_db_prep_save`), so what is stored is what the ORM
 would have stored.
 """
 
+import functools
+
 from django.db import connections
+from django.db.models.sql import Query
 
 
 def table(model, using: str = "default") -> str:
@@ -125,3 +129,46 @@ def insert_with_rows(
             [*rows_values.values(), parent_id, *source_params],
         )
         return parent_id, [row[0] for row in cursor.fetchall()]
+
+
+def compiled(expression, using: str = "default") -> tuple[str, list]:
+    """An ORM expression (such as the database's clock, `Now()`) as this database's SQL."""
+    connection = connections[using]
+    query = Query(None)
+    resolved = expression.resolve_expression(query)
+    sql, params = query.get_compiler(connection=connection).compile(resolved)
+    return sql, list(params)
+
+
+def from_row(model, row, using: str = "default"):
+    """A model instance from a row of `SELECT {columns(model)}`, each value converted as the
+    ORM converts it (SQLite's text dates, JSON)."""
+    connection = connections[using]
+    values = [
+        _convert(value, converters, column, connection)
+        for value, (column, converters) in zip(row, _converters(model, using), strict=True)
+    ]
+    return model.from_db(using, [field.attname for field in model._meta.concrete_fields], values)
+
+
+def _convert(value, converters, column, connection):
+    for converter in converters:
+        value = converter(value, column, connection)
+    return value
+
+
+@functools.cache
+def _converters(model, using: str) -> list[tuple]:
+    connection = connections[using]
+    result = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        result.append((column, converters))
+    return result
+
+
+def columns(model, alias: str, using: str = "default") -> str:
+    """`alias.col, ...` of every concrete field of `model`, in the order `from_row` takes."""
+    quote = connections[using].ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
