@@ -622,17 +622,18 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             claim=None,
             claimed_until=None,
         )
-        DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(
-                delivery=delivery,
-                started_at=delivery.claimed_until,
-                method="-",
-                url="",
-                error="claim expired: the worker was lost before finishing; sending again",
+        lost = [d for d in batch if d.claimed_until is not None]  # a worker died with them
+        if lost:
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    delivery=delivery,
+                    started_at=delivery.claimed_until,
+                    method="-",
+                    url="",
+                    error="claim expired: the worker was lost before finishing; sending again",
+                )
+                for delivery in lost
             )
-            for delivery in batch
-            if delivery.claimed_until is not None
-        )
         full = [d for d in batch if not d.full_object and _needs_full_object(d)]
         _update([d.pk for d in full], full_object=True)
         if not lease.held:  # (deliveries it holds already keep the expiry of their last renewal)
