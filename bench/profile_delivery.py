@@ -125,7 +125,7 @@ def drain_all(receiver_ids: list[int], counter: StatementCounter) -> None:
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=min(16, len(receiver_ids))) as pool:
+    with ThreadPoolExecutor(max_workers=len(receiver_ids)) as pool:  # as a worker serves them
         list(pool.map(drain, receiver_ids))
 
 

@@ -369,6 +369,7 @@ class TransferLoop:
         if self.timer_at is not None and self.timer_at <= time.monotonic():
             self.timer_at = None
             self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
+        added = False
         while self.incoming:
             transfer = self.incoming.popleft()
             try:
@@ -378,6 +379,9 @@ class TransferLoop:
                 transfer.context.run(transfer.finish)
                 continue
             self.running[transfer.handle] = transfer
+            added = True
+        if added:  # start them at once: libcurl would ask for it by a timer, a step later
+            self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
         self.collect()
 
     def collect(self) -> None:
