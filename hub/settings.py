@@ -62,13 +62,14 @@ MIDDLEWARE = [
     "hub.health.health_middleware",  # first: probes need no Host check, session or token
     "hub.middleware.ocpi_request_middleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # admin and API-docs assets, no web server
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin's and the API docs' middleware, which OCPI calls (under /ocpi/) skip:
+    "hub.middleware.WhiteNoiseForBrowsers",  # admin and API-docs assets, no web server
+    "hub.middleware.SessionForBrowsers",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hub.middleware.CsrfForBrowsers",
+    "hub.middleware.AuthenticationForBrowsers",
+    "hub.middleware.MessagesForBrowsers",
+    "hub.middleware.ClickjackingForBrowsers",
 ]
 APPEND_SLASH = False  # OCPI paths are normalised by hub.middleware instead
 
