@@ -27,6 +27,7 @@ def start_with(**env) -> subprocess.CompletedProcess:
         ("HUB_COUNTRY_CODE", "NLD"),
         ("DATABASE_URL", "nosuchdb://x"),
         ("OCPI_PAGE_MAX_LIMIT", "many"),
+        ("DATABASE_PREPARED_STATEMENTS", "sometimes"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(name, value):
