@@ -6,7 +6,8 @@ DATABASE_URL, one thread, no network.
         .venv/bin/python -m bench.profile_push [--requests 400] [--rounds 1] [--cprofile W1]
 
 Prints CPU µs per request (with --rounds, the least of that many alternate runs: on a shared
-machine the least is the figure other load inflates least) and SQL statements per request;
+machine the least is the figure other load inflates least), the CPU of the PostgreSQL server
+process serving it (when PostgreSQL runs on this machine) and SQL statements per request;
 `--cprofile` adds the functions where one workload's time goes. The database is flushed
 first: never point it at data that matters. Wake-ups go to CELERY_BROKER_URL (no worker needed).
 """
@@ -73,6 +74,22 @@ def environ_of(method: str, path: str, body, header: str) -> dict:
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
     }
+
+
+def database_cpu() -> float | None:
+    """CPU seconds so far of the PostgreSQL server process serving this connection (None when
+    it is not a local PostgreSQL process this user may read)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    try:
+        with open(f"/proc/{connection.connection.info.backend_pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def run(application, header, requests) -> tuple[list[float], float]:
@@ -165,14 +182,19 @@ def main():
     connection.execute_wrappers.append(lambda execute, *a: statements.append(1) or execute(*a))
     run(client, header, requests_of("W1", 100))  # warm-up; W2 patches these Locations
     cpu_of: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    database_cpu_of: dict[str, list[float]] = {kind: [] for kind in KINDS}
     wall_of: dict[str, list[float]] = {kind: [] for kind in KINDS}
     counted = {}
     for round_ in range(args.rounds):  # alternately, so that other load spreads evenly
         for kind in KINDS:
             batch = requests_of(kind, args.requests, prefix=f"Q{round_}-")  # new ids
             statements.clear()
+            database_before = database_cpu()
             timings, cpu = run(client, header, batch)
             cpu_of[kind].append(cpu)
+            if database_before is not None:
+                used = database_cpu() - database_before
+                database_cpu_of[kind].append(used * 1e6 / len(batch))
             wall_of[kind].extend(timings)
             counted[kind] = len(statements) / len(batch)
     for kind in KINDS:
@@ -182,6 +204,11 @@ def main():
             f"{best / min(cpu_of['W1-baseline']):.2f} x the baseline), wall median "
             f"{statistics.median(wall_of[kind]):6.0f} µs, "
             f"{counted[kind]:.1f} SQL statements per request"
+            + (
+                f", PostgreSQL CPU {min(database_cpu_of[kind]):5.0f} µs"
+                if database_cpu_of[kind]
+                else ""
+            )
         )
     cpu_of = {kind: min(values) for kind, values in cpu_of.items()}
     if args.cprofile:
