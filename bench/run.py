@@ -73,23 +73,25 @@ def reset_receivers():
         Connection(f"http://127.0.0.1:{port}", "-").send("POST", "/reset")
 
 
-def wait_for_drain(expected_unique: int, started: float, timeout: float = 180) -> dict:
-    """Wait (bounded) until every receiver has `expected_unique` messages or stops receiving.
+def wait_for_drain(sent: dict, started: float, timeout: float = 180) -> dict:
+    """Wait (bounded) until every receiver holds the newest accepted version of every object
+    in `sent` (path -> last_updated), or stops receiving.
 
-    Superseded versions never arrive (only the newest version of an object is pending for a
-    receiver), so a drained hub is one whose receivers stopped getting anything new.
+    Counting arrivals would not do: an object updated many times arrives in several versions,
+    or in fewer (a superseded version is rightly skipped).
     """
     deadline = time.monotonic() + timeout
     last, idle_since = None, time.monotonic()
     while time.monotonic() < deadline:
-        counts = [s["unique"] for s in receiver_stats()]
-        if min(counts) >= expected_unique:
+        stats = receiver_stats(detail=True)
+        if behind(sent, stats) == 0:
             break
+        counts = [s["count"] for s in stats]
         if counts != last:
             last, idle_since = counts, time.monotonic()
         elif time.monotonic() - idle_since > DRAINED_AFTER_IDLE_S:
             break
-        time.sleep(0.25)
+        time.sleep(0.5)
     return {"drained_after_s": time.time() - started}
 
 
@@ -152,7 +154,7 @@ def workload(kind, token, duration, repetitions, key_space=None):
         elapsed = time.monotonic() - started
         runs["hub"].append(_rates(latencies, failed, elapsed))
         backlog = behind(sent, receiver_stats(detail=True))
-        wait_for_drain(len(sent), wall_start)
+        wait_for_drain(sent, wall_start)
         stats = receiver_stats(detail=True)
         fanout.append(
             {
@@ -186,23 +188,23 @@ def _rates(latencies, failed, elapsed):
     }
 
 
-def create_locations(token, count, prefix) -> list[str]:
-    """PUT `count` Locations through the hub; return their EVSE keys for W2."""
+def create_locations(token, count, prefix) -> tuple[list[str], dict]:
+    """PUT `count` Locations through the hub; return their EVSE keys for W2, and what was
+    sent (path -> last_updated)."""
     from bench.load import Connection, location
 
     connection = Connection(HUB, token)
-    keys = []
+    keys, sent = [], {}
     for index in range(count):
         location_id = f"{prefix}{index}"
-        status, payload, _ = connection.send(
-            "PUT",
-            f"/ocpi/2.2.1/receiver/locations/NL/CPO/{location_id}",
-            json.dumps(location(location_id)).encode(),
-        )
+        path = f"/ocpi/2.2.1/receiver/locations/NL/CPO/{location_id}"
+        body = location(location_id)
+        status, payload, _ = connection.send("PUT", path, json.dumps(body).encode())
         if b'"status_code":1000' not in payload:
             raise RuntimeError(f"seeding failed: {status} {payload[:200]!r}")
+        sent[path] = body["last_updated"]
         keys += [f"{location_id}/{location_id}-E1", f"{location_id}/{location_id}-E2"]
-    return keys
+    return keys, sent
 
 
 def offered_load(token, rate, duration, key_space) -> dict:
@@ -214,7 +216,7 @@ def offered_load(token, rate, duration, key_space) -> dict:
     latencies, sent, failed = paced(HUB, token, "W2", rate, duration, key_space)
     wall_stop = time.time()
     backlog = behind(sent, receiver_stats(detail=True))
-    wait_for_drain(len(sent), wall_start)
+    wait_for_drain(sent, wall_start)
     stats = receiver_stats(detail=True)
     e2e = latencies_between(stats, wall_start, float("inf"))
     return {
@@ -375,8 +377,8 @@ def push_workloads(results, token, duration, repetitions, sustained):
     progress("W1: Location PUT, broadcast to 3 eMSPs")
     results["W1"] = workload("W1", token, duration, repetitions)
     progress("W2: preparing 1,000 Locations for EVSE status PATCHes")
-    evses = create_locations(token, 1000, "W2L")
-    wait_for_drain(1000, time.time() - 1)
+    evses, seeded = create_locations(token, 1000, "W2L")
+    wait_for_drain(seeded, time.time() - 1)
     progress("W2: EVSE status PATCH")
     results["W2"] = workload("W2", token, duration, repetitions, key_space=evses)
     half = results["W2"]["hub_rps"] / 2
