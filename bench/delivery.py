@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+
 from bench import stack
 from bench.load import Connection, closed_loop, paced, request_for
 from bench.stack import percentile, progress
@@ -135,6 +137,11 @@ class Bench:
             for index in range(count)
         ]
         token = stack.seed_parties(env, bases, self.roots[code])
+        if self.args.max_in_flight:  # what an operator sets per platform in the admin
+            with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
+                connection.execute(
+                    "UPDATE parties_platform SET max_in_flight = %s", [self.args.max_in_flight]
+                )
         healthy = {
             str(i): {"latency_ms": scenario.latency_ms, "mode": "normal"} for i in range(count)
         }
@@ -560,7 +567,12 @@ def report(results: dict, before: dict | None) -> str:
         f"Hardware: {hardware['cpu']}, {hardware['cores']} cores, {hardware['memory_gib']} GiB, "
         f"Python {hardware['python']}" + (" (quick run)" if results.get("quick") else ""),
         f"Workers: {' | '.join(results['workers'])}"
-        + (f"; ref {results['ref']}" if results.get("ref") else ""),
+        + (f"; ref {results['ref']}" if results.get("ref") else "")
+        + (
+            f"; {results['max_in_flight']} in flight per platform"
+            if results.get("max_in_flight")
+            else ""
+        ),
         *(
             [
                 f"Baseline code: {results['baseline_ref']}, workers: "
@@ -601,6 +613,9 @@ def main():
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument(
+        "--max-in-flight", type=int, help="every platform's in-flight limit (default: the hub's)"
+    )
+    parser.add_argument(
         "--hub-env",
         action="append",
         default=[],
@@ -635,6 +650,7 @@ def main():
         "hardware": stack.hardware(),
         "quick": args.quick,
         "workers": args.worker or list(stack.DEFAULT_WORKERS),
+        "max_in_flight": args.max_in_flight,
         "baseline_workers": args.baseline_worker or list(stack.DEFAULT_WORKERS),
         "hub_env": dict(args.hub_env),
         "ref": args.ref,
