@@ -37,34 +37,56 @@ def _columns_and_values(instance, using: str, skip=()) -> tuple[list[str], list]
     return columns, values
 
 
-def write_statement(instance, using: str = "default") -> tuple[str, list]:
+def write_statement(instance, using: str = "default", upsert_on=()) -> tuple[str, list]:
     """The `INSERT` of a new model instance or the `UPDATE` of every column of a stored one
-    (as `save()` writes them), `RETURNING id`."""
+    (as `save()` writes them), `RETURNING id` and whether the row was inserted.
+
+    `upsert_on` (PostgreSQL): the columns of a unique constraint. A new instance is then written
+    without the stored row having been read: a row with the same values there gets every other
+    column, except those set only at creation (`auto_now_add`)."""
     connection = connections[using]
+    quote = connection.ops.quote_name
     if instance.pk is None:
         columns, values = _columns_and_values(instance, using)
-        return (
+        insert = (
             f"INSERT INTO {table(type(instance), using)} ({', '.join(columns)}) "
-            f"VALUES ({placeholders(values)}) RETURNING id",
+            f"VALUES ({placeholders(values)})"
+        )
+        if not upsert_on:
+            return f"{insert} RETURNING id, TRUE", values
+        fields = instance._meta.concrete_fields
+        updated = [
+            quote(field.column)
+            for field in fields
+            if not field.primary_key
+            and field.attname not in upsert_on
+            and not getattr(field, "auto_now_add", False)
+        ]
+        return (
+            f"{insert} ON CONFLICT ({', '.join(quote(column) for column in upsert_on)}) "
+            f"DO UPDATE SET {', '.join(f'{column} = EXCLUDED.{column}' for column in updated)} "
+            "RETURNING id, (xmax = 0)",  # xmax is 0 in a row version this statement inserted
             values,
         )
     columns, values = [], []
     for field in instance._meta.concrete_fields:
         if field.primary_key:
             continue
-        columns.append(f"{connection.ops.quote_name(field.column)} = %s")
+        columns.append(f"{quote(field.column)} = %s")
         values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
     return (
         f"UPDATE {table(type(instance), using)} SET {', '.join(columns)} WHERE id = %s "
-        "RETURNING id",
+        "RETURNING id, FALSE",
         [*values, instance.pk],
     )
 
 
-def stored(instance, pk, using: str) -> None:
-    """Mark an instance as written (as after `save()`)."""
+def stored(instance, pk, using: str, inserted: bool) -> None:
+    """Mark an instance as written (as after `save()`); `instance.inserted` says whether the
+    write made a new row."""
     instance.pk = pk
     instance._state.adding, instance._state.db = False, using
+    instance.inserted = bool(inserted)
 
 
 def insert_with_rows(
@@ -77,13 +99,15 @@ def insert_with_rows(
     source_sql: str,
     source_params,
     along=None,
+    upsert_on=(),
     using: str = "default",
 ) -> tuple[int, list]:
     """INSERT one row of `model`, and one row of `rows_model` per row of `source_sql`
     (`SELECT id ...`) with `parent_column` set to the new row's id and `source_column` to that
     source row's id. `values` and `rows_values` map columns to values ready for the database.
     Returns the new row's id and the source ids. `along`: a model instance written by the
-    same statement (`write_statement`), its primary key set.
+    same statement (`write_statement`, with `upsert_on`), its primary key set; the row of
+    `model` is inserted after it, so that rows of `model` follow the order of its writes.
 
     On PostgreSQL one statement (a data-modifying CTE), elsewhere two: each statement's round
     trip costs the web process more CPU than composing it."""
@@ -96,10 +120,17 @@ def insert_with_rows(
         f"INSERT INTO {table(model, using)} ({columns}) "
         f"VALUES ({placeholders(values)}) RETURNING id"
     )
-    written, written_values = write_statement(along, using) if along is not None else ("", [])
+    written, written_values = (
+        write_statement(along, using, upsert_on) if along is not None else ("", [])
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The outer join keeps the parent's id when the source has no row.
+            if written:  # after the stored row's write, and so after any lock it waited for
+                insert_parent = (
+                    f"INSERT INTO {table(model, using)} ({columns}) "
+                    f"SELECT {placeholders(values)} FROM written RETURNING id"
+                )
             cursor.execute(
                 (f"WITH written AS ({written}), " if written else "WITH ")
                 + f"parent AS ({insert_parent}), "
@@ -108,18 +139,20 @@ def insert_with_rows(
                 f"FROM parent, ({source_sql}) source RETURNING {quote(source_column)}) "
                 + (
                     "SELECT parent.id, children.*, "
-                    + ("(SELECT id FROM written) " if written else "NULL ")
+                    + ("written.* " if written else "NULL, NULL ")
                     + "FROM parent LEFT JOIN children ON true"
+                    + (", written" if written else "")
                 ),
                 [*written_values, *values.values(), *rows_values.values(), *source_params],
             )
             rows = cursor.fetchall()
             if written:
-                stored(along, rows[0][2], using)
+                stored(along, rows[0][2], using, rows[0][3])
             return rows[0][0], [row[1] for row in rows if row[1] is not None]
         if written:
             cursor.execute(written, written_values)
-            stored(along, cursor.fetchone()[0], using)
+            pk, inserted = cursor.fetchone()
+            stored(along, pk, using, inserted)
         cursor.execute(insert_parent, list(values.values()))
         parent_id = cursor.fetchone()[0]
         cursor.execute(

@@ -14,6 +14,7 @@ from locations.serializers import ID_FIELDS, validate_object
 from parties.models import Party, joined_rows, table
 
 MODULE = "locations"
+UPSERTS = connection.vendor == "postgresql"  # INSERT … ON CONFLICT … RETURNING xmax
 KINDS = {1: "Location", 2: "EVSE", 3: "Connector"}
 
 
@@ -58,6 +59,13 @@ def push_location(
     _check_ids(owner, segments, data, method)
     if method == "PUT":
         validate_object(depth, data, validation)
+    if (
+        depth == 1
+        and method == "PUT"
+        and is_broadcast(to_ref)
+        and connection.vendor == "postgresql"
+    ):
+        return _put_broadcast(owner, segments, data, body, targets, correlation_id)
 
     with transaction.atomic():
         location = _locked(owner, segments[0])
@@ -79,6 +87,32 @@ def push_location(
         )
         share(location, to_ref)
     return created
+
+
+def _put_broadcast(owner, segments, data, body, targets, correlation_id) -> bool:
+    """A whole Location for everyone replaces the stored one whatever it held: written with its
+    Message and Deliveries by one statement, an upsert, without reading it first (nor a
+    transaction around it). The upsert's row lock orders concurrent writes of one Location and
+    their Messages alike. Returns True when it created the Location."""
+    location = Location(
+        country_code=owner.country_code, party_id=owner.party_id, location_id=segments[0].upper()
+    )
+    _save(location, data, broadcast=True)
+    delivery.enqueue(
+        module=MODULE,
+        method="PUT",
+        owner=PartyRef(*owner.ref),
+        object_id=segments[0],
+        segments=segments,
+        body=body,
+        sender=owner,
+        receivers=targets,
+        correlation_id=correlation_id,
+        broadcast=True,
+        stored=location,
+        upsert_on=("country_code", "party_id", "location_id"),
+    )
+    return location.inserted
 
 
 def _locked(owner: Party, location_id: str) -> Location | None:

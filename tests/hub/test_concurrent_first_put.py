@@ -1,11 +1,14 @@
-"""Two first PUTs of the same object at the same time: both succeed, one object is stored."""
+"""PUTs of the same object at the same time: all succeed, one object is stored, and what is
+delivered ends with what is stored."""
 
+import json
 import threading
 import time
 
 import pytest
 from django.db import connection
 
+from hub.models import Message
 from locations import actions
 from locations.models import Location
 from tests.conftest import create_platform, ocpi_client
@@ -44,3 +47,33 @@ def test_simultaneous_first_puts_both_succeed(transactional_db, slow_first_write
     assert sorted(answer.status_code for answer in answers) == [200, 201]
     assert all(answer.json()["status_code"] == 1000 for answer in answers)
     assert Location.objects.count() == 1
+
+
+def test_concurrent_puts_of_one_location_leave_it_as_its_newest_message(transactional_db):
+    """A whole Location is written without being read first: the write's own row lock must
+    still order the Messages (what the receivers get) like the stored copy's writes."""
+    _, token = create_platform("CPO platform", [("NL", "CPO", "CPO")])
+    answers = []
+
+    def send(sender):
+        try:
+            client = ocpi_client(token)
+            for number in range(5):
+                name = f"{sender}-{number}"
+                answers.append(put(client, "NL/CPO/LOC1", location(name=name)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(sender,)) for sender in "ABCD"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(answers) == 20
+    assert all(answer.json()["status_code"] == 1000 for answer in answers)
+    assert sorted(answer.status_code for answer in answers) == [200] * 19 + [201]
+    stored = Location.objects.get()
+    newest = Message.objects.filter(module="locations", object_id="LOC1").latest("id")
+    assert json.loads(bytes(newest.body))["name"] == stored.document["name"]
+    assert Message.objects.filter(module="locations").count() == 20
