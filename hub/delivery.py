@@ -365,13 +365,16 @@ def enqueue(
     broadcast: bool = False,
     stored=None,
     upsert_on=(),
+    unchanged_since=None,
 ) -> Message:
     """Record a push and one delivery per receiver; call inside the transaction that stored it.
 
     One statement on PostgreSQL whatever the number of receivers: the Message, and its
     Deliveries inserted straight from the receivers query (`sql.insert_with_rows`); with
     `stored`, the model instance of the pushed object is written (inserted or updated, or
-    with `upsert_on` either, unread: `sql.write_statement`) by that statement too. Only
+    with `upsert_on` either, unread; with `unchanged_since`, only if its row is still that
+    version, else nothing is written and `sql.Changed` is raised: `sql.write_statement`) by
+    that statement too. Only
     inserts: older versions still waiting for a receiver are superseded when that receiver's
     next batch is claimed (`claim`), so the request path never waits on rows a worker holds
     (nor deadlocks with it).
@@ -429,6 +432,7 @@ def enqueue(
         audience.params,
         along=stored,
         upsert_on=upsert_on,
+        unchanged_since=unchanged_since,
         using=connection.alias,
     )
     message._state.adding, message._state.db = False, connection.alias  # as after save()

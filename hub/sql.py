@@ -37,13 +37,21 @@ def _columns_and_values(instance, using: str, skip=()) -> tuple[list[str], list]
     return columns, values
 
 
-def write_statement(instance, using: str = "default", upsert_on=()) -> tuple[str, list]:
+class Changed(Exception):
+    """The row to update is no longer the version that was read: another write came between."""
+
+
+def write_statement(
+    instance, using: str = "default", upsert_on=(), unchanged_since=None
+) -> tuple[str, list]:
     """The `INSERT` of a new model instance or the `UPDATE` of every column of a stored one
     (as `save()` writes them), `RETURNING id` and whether the row was inserted.
 
     `upsert_on` (PostgreSQL): the columns of a unique constraint. A new instance is then written
     without the stored row having been read: a row with the same values there gets every other
-    column, except those set only at creation (`auto_now_add`)."""
+    column, except those set only at creation (`auto_now_add`). `unchanged_since`
+    (PostgreSQL): the row's version (`xmin`) when it was read; a stored instance is then
+    updated only if its row is still that version, and the statement returns no row if not."""
     connection = connections[using]
     quote = connection.ops.quote_name
     if instance.pk is None:
@@ -74,10 +82,13 @@ def write_statement(instance, using: str = "default", upsert_on=()) -> tuple[str
             continue
         columns.append(f"{quote(field.column)} = %s")
         values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))
+    unchanged, version = (
+        (" AND xmin::text = %s", [unchanged_since]) if unchanged_since else ("", [])
+    )
     return (
-        f"UPDATE {table(type(instance), using)} SET {', '.join(columns)} WHERE id = %s "
-        "RETURNING id, FALSE",
-        [*values, instance.pk],
+        f"UPDATE {table(type(instance), using)} SET {', '.join(columns)} WHERE id = %s"
+        f"{unchanged} RETURNING id, FALSE",
+        [*values, instance.pk, *version],
     )
 
 
@@ -100,14 +111,16 @@ def insert_with_rows(
     source_params,
     along=None,
     upsert_on=(),
+    unchanged_since=None,
     using: str = "default",
 ) -> tuple[int, list]:
     """INSERT one row of `model`, and one row of `rows_model` per row of `source_sql`
     (`SELECT id ...`) with `parent_column` set to the new row's id and `source_column` to that
     source row's id. `values` and `rows_values` map columns to values ready for the database.
     Returns the new row's id and the source ids. `along`: a model instance written by the
-    same statement (`write_statement`, with `upsert_on`), its primary key set; the row of
-    `model` is inserted after it, so that rows of `model` follow the order of its writes.
+    same statement (`write_statement`, with `upsert_on` and `unchanged_since`), its primary
+    key set; the row of `model` is inserted after it, so that rows of `model` follow the
+    order of its writes, and not at all if it was not written (`Changed`).
 
     On PostgreSQL one statement (a data-modifying CTE), elsewhere two: each statement's round
     trip costs the web process more CPU than composing it."""
@@ -121,7 +134,7 @@ def insert_with_rows(
         f"VALUES ({placeholders(values)}) RETURNING id"
     )
     written, written_values = (
-        write_statement(along, using, upsert_on) if along is not None else ("", [])
+        write_statement(along, using, upsert_on, unchanged_since) if along is not None else ("", [])
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -146,6 +159,8 @@ def insert_with_rows(
                 [*written_values, *values.values(), *rows_values.values(), *source_params],
             )
             rows = cursor.fetchall()
+            if written and not rows:
+                raise Changed(f"{type(along).__name__} {along.pk}")
             if written:
                 stored(along, rows[0][2], using, rows[0][3])
             return rows[0][0], [row[1] for row in rows if row[1] is not None]

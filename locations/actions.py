@@ -1,8 +1,10 @@
 """Use cases of the locations module; each owns its transaction."""
 
+import functools
+
 from django.db import connection, transaction
 
-from hub import delivery, status
+from hub import delivery, sql, status
 from hub.exceptions import OCPIError, invalid, not_found
 from hub.models import retry_on_conflict
 from hub.policy import STRICT, Validation
@@ -14,7 +16,10 @@ from locations.serializers import ID_FIELDS, validate_object
 from parties.models import Party, joined_rows, table
 
 MODULE = "locations"
-UPSERTS = connection.vendor == "postgresql"  # INSERT … ON CONFLICT … RETURNING xmax
+# PostgreSQL: a broadcast push writes without locking first (an upsert, or an update made only
+# if the row is the version read, by its xmin); elsewhere it reads the row locked.
+UNLOCKED_WRITES = connection.vendor == "postgresql"
+UNLOCKED_ATTEMPTS = 3  # then the locked way, which always succeeds
 KINDS = {1: "Location", 2: "EVSE", 3: "Connector"}
 
 
@@ -59,33 +64,47 @@ def push_location(
     _check_ids(owner, segments, data, method)
     if method == "PUT":
         validate_object(depth, data, validation)
-    if (
-        depth == 1
-        and method == "PUT"
-        and is_broadcast(to_ref)
-        and connection.vendor == "postgresql"
-    ):
-        return _put_broadcast(owner, segments, data, body, targets, correlation_id)
-
+    push = functools.partial(
+        _push, owner, to_ref, method, segments, data, body, targets, correlation_id, validation
+    )
+    if is_broadcast(to_ref) and UNLOCKED_WRITES:
+        if depth == 1 and method == "PUT":
+            return _put_broadcast(owner, segments, data, body, targets, correlation_id)
+        for _ in range(UNLOCKED_ATTEMPTS):
+            try:
+                return push(locked=False)
+            except sql.Changed:
+                continue  # another push of this Location came between: read it again
     with transaction.atomic():
-        location = _locked(owner, segments[0])
-        # A broadcast shares the Location with everyone: written with the rest of it.
-        broadcast = is_broadcast(to_ref)
-        location, created = _apply(location, owner, segments, method, data, broadcast, validation)
-        delivery.enqueue(
-            module=MODULE,
-            method=method,
-            owner=PartyRef(*owner.ref),
-            object_id=segments[0],
-            segments=segments,
-            body=body,
-            sender=owner,
-            receivers=targets,
-            correlation_id=correlation_id,
-            broadcast=delivery.is_broadcast(to_ref),
-            stored=location,  # written by the same statement
-        )
-        share(location, to_ref)
+        return push(locked=True)
+
+
+def _push(
+    owner, to_ref, method, segments, data, body, targets, correlation_id, validation, *, locked
+):
+    """Read the stored Location, apply the push to it, and write it with its Message and
+    Deliveries in one statement. `locked`: the read locks the row until the caller's
+    transaction ends; otherwise the write is made only if the row is still the version read
+    (`sql.Changed` if not), which orders concurrent pushes of one Location just the same."""
+    location, version = _stored(owner, segments[0], lock=locked)
+    # A broadcast shares the Location with everyone: written with the rest of it.
+    broadcast = is_broadcast(to_ref)
+    location, created = _apply(location, owner, segments, method, data, broadcast, validation)
+    delivery.enqueue(
+        module=MODULE,
+        method=method,
+        owner=PartyRef(*owner.ref),
+        object_id=segments[0],
+        segments=segments,
+        body=body,
+        sender=owner,
+        receivers=targets,
+        correlation_id=correlation_id,
+        broadcast=broadcast,
+        stored=location,  # written by the same statement
+        unchanged_since=None if locked else version,
+    )
+    share(location, to_ref)
     return created
 
 
@@ -115,17 +134,21 @@ def _put_broadcast(owner, segments, data, body, targets, correlation_id) -> bool
     return location.inserted
 
 
-def _locked(owner: Party, location_id: str) -> Location | None:
-    """The owner's stored Location, its row locked until the transaction ends."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+def _stored(owner: Party, location_id: str, lock: bool) -> tuple[Location | None, str | None]:
+    """The owner's stored Location and its row version (PostgreSQL's xmin), the row locked
+    until the transaction ends if `lock`."""
+    lock_sql = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     rows = joined_rows(
         Location.objects.db,
         (Location,),
         f"FROM {table(Location)} t0"
-        f" WHERE t0.country_code = %s AND t0.party_id = %s AND t0.location_id = %s{lock}",
+        f" WHERE t0.country_code = %s AND t0.party_id = %s AND t0.location_id = %s{lock_sql}",
         [owner.country_code, owner.party_id, location_id.upper()],
+        extra=", t0.xmin::text" if UNLOCKED_WRITES else "",
     )
-    return rows[0][0] if rows else None
+    if not rows:
+        return None, None
+    return rows[0][0], (rows[0][1] if UNLOCKED_WRITES else None)
 
 
 def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> None:

@@ -440,12 +440,13 @@ def table(model) -> str:
     return connections["default"].ops.quote_name(model._meta.db_table)
 
 
-def joined_rows(db: str, models_: tuple, sql_from: str, params: list) -> list[tuple]:
-    """Run `SELECT <every column of each model> <sql_from>` (tables aliased t0, t1, ...) and
-    return one tuple of instances per row (None for a LEFT JOIN's missing side)."""
+def joined_rows(db: str, models_: tuple, sql_from: str, params: list, extra: str = "") -> list:
+    """Run `SELECT <every column of each model><extra> <sql_from>` (tables aliased t0, t1, ...)
+    and return one tuple of instances per row (None for a LEFT JOIN's missing side), followed
+    by the values of `extra` (", <expression>, ..."), as read."""
     columns, readers = _select_list(db, models_)
     with connections[db].cursor() as cursor:
-        cursor.execute(f"SELECT {columns} {sql_from}", params)
+        cursor.execute(f"SELECT {columns}{extra} {sql_from}", params)
         raw_rows = cursor.fetchall()
     rows = []
     for raw in raw_rows:
@@ -457,7 +458,7 @@ def joined_rows(db: str, models_: tuple, sql_from: str, params: list) -> list[tu
             row.append(
                 None if values[0] is None else _build(db, model, attnames, converters, values)
             )
-        rows.append(tuple(row))
+        rows.append((*row, *raw[start:]))
     return rows
 
 

@@ -12,7 +12,7 @@ from hub.models import Message
 from locations import actions
 from locations.models import Location
 from tests.conftest import create_platform, ocpi_client
-from tests.locations.conftest import location, put
+from tests.locations.conftest import EVSE, location, patch, put
 
 
 @pytest.fixture
@@ -77,3 +77,35 @@ def test_concurrent_puts_of_one_location_leave_it_as_its_newest_message(transact
     newest = Message.objects.filter(module="locations", object_id="LOC1").latest("id")
     assert json.loads(bytes(newest.body))["name"] == stored.document["name"]
     assert Message.objects.filter(module="locations").count() == 20
+
+
+def test_concurrent_patches_of_one_location_lose_no_update(transactional_db):
+    """Each EVSE PATCH rewrites the whole stored Location: one read before another's write
+    must not write over it (here: four CPO threads, each patching its own EVSE)."""
+    _, token = create_platform("CPO platform", [("NL", "CPO", "CPO")])
+    evses = [{**EVSE, "uid": f"E{number}"} for number in range(1, 5)]
+    assert put(ocpi_client(token), "NL/CPO/LOC1", location(evses=evses)).status_code == 201
+    statuses = ["CHARGING", "AVAILABLE", "BLOCKED", "RESERVED", "OUTOFORDER"]
+    answers = []
+
+    def send(uid):
+        try:
+            client = ocpi_client(token)
+            for number, status_ in enumerate(statuses):
+                body = {"status": status_, "last_updated": f"2024-01-02T10:00:0{number}Z"}
+                answers.append(patch(client, f"NL/CPO/LOC1/{uid}", body))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(evse["uid"],)) for evse in evses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert [answer.json()["status_code"] for answer in answers] == [1000] * 20
+    stored = Location.objects.get().document
+    assert {evse["uid"]: evse["status"] for evse in stored["evses"]} == {
+        f"E{number}": "OUTOFORDER" for number in range(1, 5)
+    }
+    assert Message.objects.filter(module="locations").count() == 21
