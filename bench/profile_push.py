@@ -123,7 +123,7 @@ PARTS = [
     ),
     ("validation", ["serializers.py:validate_object"], []),
     ("receivers query (built, not run)", ["delivery.py:audience"], []),
-    ("read and lock the Location", ["actions.py:_locked"], []),
+    ("read the stored Location (W2; locked elsewhere)", ["actions.py:_stored"], []),
     ("the Location's new columns", ["actions.py:_save"], []),
     ("write Location, Message, Deliveries (one stmt)", ["delivery.py:enqueue"], []),
     ("COMMIT", ["base/base.py:commit"], []),
