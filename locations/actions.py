@@ -1,6 +1,6 @@
 """Use cases of the locations module; each owns its transaction."""
 
-import functools
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
@@ -42,6 +42,43 @@ def resolve(document: dict, segments: list[str]) -> dict | None:
     return found
 
 
+@dataclass(frozen=True)
+class Push:
+    """A CPO's PUT or PATCH of a Location, EVSE or Connector, checked, and who receives it."""
+
+    owner: Party
+    to_ref: PartyRef | None
+    method: str
+    segments: list[str]
+    data: dict
+    body: bytes
+    receivers: delivery.Audience
+    correlation_id: str
+    validation: Validation
+
+    @property
+    def broadcast(self) -> bool:
+        return is_broadcast(self.to_ref)
+
+    def store(self, location: Location, **write) -> None:
+        """Write the stored Location with this push's Message and Deliveries, in one
+        statement (`write`: how the Location is written, see `delivery.enqueue`)."""
+        delivery.enqueue(
+            module=MODULE,
+            method=self.method,
+            owner=PartyRef(*self.owner.ref),
+            object_id=self.segments[0],
+            segments=self.segments,
+            body=self.body,
+            sender=self.owner,
+            receivers=self.receivers,
+            correlation_id=self.correlation_id,
+            broadcast=self.broadcast,
+            stored=location,
+            **write,
+        )
+
+
 @retry_on_conflict
 def push_location(
     *,
@@ -64,73 +101,53 @@ def push_location(
     _check_ids(owner, segments, data, method)
     if method == "PUT":
         validate_object(depth, data, validation)
-    push = functools.partial(
-        _push, owner, to_ref, method, segments, data, body, targets, correlation_id, validation
-    )
-    if is_broadcast(to_ref) and UNLOCKED_WRITES:
+    push = Push(owner, to_ref, method, segments, data, body, targets, correlation_id, validation)
+    if push.broadcast and UNLOCKED_WRITES:
         if depth == 1 and method == "PUT":
-            return _put_broadcast(owner, segments, data, body, targets, correlation_id)
+            return _put_whole(push)
         for _ in range(UNLOCKED_ATTEMPTS):
             try:
-                return push(locked=False)
+                return _apply_and_store(push, locked=False)
             except sql.Changed:
                 continue  # another push of this Location came between: read it again
     with transaction.atomic():
-        return push(locked=True)
+        return _apply_and_store(push, locked=True)
 
 
-def _push(
-    owner, to_ref, method, segments, data, body, targets, correlation_id, validation, *, locked
-):
+def _apply_and_store(push: Push, locked: bool) -> bool:
     """Read the stored Location, apply the push to it, and write it with its Message and
     Deliveries in one statement. `locked`: the read locks the row until the caller's
     transaction ends; otherwise the write is made only if the row is still the version read
     (`sql.Changed` if not), which orders concurrent pushes of one Location just the same."""
-    location, version = _stored(owner, segments[0], lock=locked)
+    location, version = _stored(push.owner, push.segments[0], lock=locked)
     # A broadcast shares the Location with everyone: written with the rest of it.
-    broadcast = is_broadcast(to_ref)
-    location, created = _apply(location, owner, segments, method, data, broadcast, validation)
-    delivery.enqueue(
-        module=MODULE,
-        method=method,
-        owner=PartyRef(*owner.ref),
-        object_id=segments[0],
-        segments=segments,
-        body=body,
-        sender=owner,
-        receivers=targets,
-        correlation_id=correlation_id,
-        broadcast=broadcast,
-        stored=location,  # written by the same statement
-        unchanged_since=None if locked else version,
+    location, created = _apply(
+        location,
+        push.owner,
+        push.segments,
+        push.method,
+        push.data,
+        push.broadcast,
+        push.validation,
     )
-    share(location, to_ref)
+    push.store(location, unchanged_since=None if locked else version)
+    share(location, push.to_ref)
     return created
 
 
-def _put_broadcast(owner, segments, data, body, targets, correlation_id) -> bool:
+def _put_whole(push: Push) -> bool:
     """A whole Location for everyone replaces the stored one whatever it held: written with its
     Message and Deliveries by one statement, an upsert, without reading it first (nor a
     transaction around it). The upsert's row lock orders concurrent writes of one Location and
     their Messages alike. Returns True when it created the Location."""
+    owner = push.owner
     location = Location(
-        country_code=owner.country_code, party_id=owner.party_id, location_id=segments[0].upper()
+        country_code=owner.country_code,
+        party_id=owner.party_id,
+        location_id=push.segments[0].upper(),
     )
-    _save(location, data, broadcast=True)
-    delivery.enqueue(
-        module=MODULE,
-        method="PUT",
-        owner=PartyRef(*owner.ref),
-        object_id=segments[0],
-        segments=segments,
-        body=body,
-        sender=owner,
-        receivers=targets,
-        correlation_id=correlation_id,
-        broadcast=True,
-        stored=location,
-        upsert_on=("country_code", "party_id", "location_id"),
-    )
+    _save(location, push.data, broadcast=True)
+    push.store(location, upsert_on=("country_code", "party_id", "location_id"))
     return location.inserted
 
 
