@@ -367,7 +367,8 @@ def enqueue(
     upsert_on=(),
     unchanged_since=None,
 ) -> Message:
-    """Record a push and one delivery per receiver; call inside the transaction that stored it.
+    """Record a push and one delivery per receiver, with the pushed object's write (`stored`)
+    or inside the transaction that stored it.
 
     One statement on PostgreSQL whatever the number of receivers: the Message, and its
     Deliveries inserted straight from the receivers query (`sql.insert_with_rows`); with

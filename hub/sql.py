@@ -138,12 +138,12 @@ def insert_with_rows(
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The outer join keeps the parent's id when the source has no row.
             if written:  # after the stored row's write, and so after any lock it waited for
                 insert_parent = (
                     f"INSERT INTO {table(model, using)} ({columns}) "
                     f"SELECT {placeholders(values)} FROM written RETURNING id"
                 )
+            # The outer join keeps the parent's id when the source has no row.
             cursor.execute(
                 (f"WITH written AS ({written}), " if written else "WITH ")
                 + f"parent AS ({insert_parent}), "
