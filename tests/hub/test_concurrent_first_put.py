@@ -14,6 +14,8 @@ from locations.models import Location
 from tests.conftest import create_platform, ocpi_client
 from tests.locations.conftest import EVSE, location, patch, put
 
+TO_EMSP = {"HTTP_OCPI_TO_COUNTRY_CODE": "DE", "HTTP_OCPI_TO_PARTY_ID": "MSP"}
+
 
 @pytest.fixture
 def slow_first_write(monkeypatch):
@@ -29,12 +31,18 @@ def slow_first_write(monkeypatch):
 
 
 def test_simultaneous_first_puts_both_succeed(transactional_db, slow_first_write):
+    """Pushed to one party (a broadcast PUT is an upsert on PostgreSQL: no lookup to miss)."""
     _, token = create_platform("CPO platform", [("NL", "CPO", "CPO")])
+    create_platform(
+        "eMSP receiver",
+        [("DE", "MSP", "EMSP")],
+        endpoints={("locations", "RECEIVER"): "http://emsp.test/ocpi/emsp/2.2.1/locations/"},
+    )
     answers = []
 
     def send(name):
         try:
-            answers.append(put(ocpi_client(token), "NL/CPO/LOC1", location(name=name)))
+            answers.append(put(ocpi_client(token), "NL/CPO/LOC1", location(name=name), **TO_EMSP))
         finally:
             connection.close()
 
