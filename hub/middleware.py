@@ -18,7 +18,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from hub import logs, metrics, status
-from hub.endpoints import VERSION_PREFIX
+from hub.endpoints import OCPI_ENDPOINTS, VERSION_PREFIX
 from hub.responses import envelope
 
 logger = logging.getLogger(__name__)
@@ -29,8 +29,6 @@ REPEATED_SLASHES = re.compile(r"/{2,}")
 @cache
 def interfaces() -> dict[str, tuple[str, str]]:
     """The hub's interfaces by path prefix under /ocpi/2.2.1/: (module, role)."""
-    from hub.urls import OCPI_ENDPOINTS
-
     return {endpoint.prefix: (endpoint.identifier, endpoint.role) for endpoint in OCPI_ENDPOINTS}
 
 

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from agreements.policy import client_infos_for
 from hub import status
 from hub.authentication import AnyPlatformToken
-from hub.endpoints import VERSION, version_details_url
+from hub.endpoints import OCPI_ENDPOINTS, VERSION, version_details_url
 from hub.pagination import paginated_response
 from hub.responses import ocpi_response
 from hub.schema import EMPTY, data_envelope, get_list
@@ -49,8 +49,6 @@ class VersionDetailsView(OCPIView):
         responses=data_envelope(VersionDetailsSerializer),
     )
     def get(self, request):
-        from hub.urls import OCPI_ENDPOINTS
-
         endpoints = [
             {"identifier": endpoint.identifier, "role": endpoint.role, "url": endpoint.url}
             for endpoint in OCPI_ENDPOINTS

@@ -8,7 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.validation import validate_schema
 
-from hub.urls import OCPI_ENDPOINTS
+from hub.endpoints import OCPI_ENDPOINTS
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 

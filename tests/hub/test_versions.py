@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import Resolver404, resolve
 
-from hub.urls import OCPI_ENDPOINTS
+from hub.endpoints import OCPI_ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
