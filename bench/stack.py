@@ -106,6 +106,13 @@ class Stack:
                 start_new_session=True,
             )
 
+    def signal_workers(self, signum: int):
+        """Send a signal to every Celery process (each worker's group: its pool's children too),
+        e.g. SIGSTOP and SIGCONT to hold deliveries back while a backlog builds."""
+        for name, process in self.processes.items():
+            if name != "hub" and process.poll() is None:
+                os.killpg(process.pid, signum)
+
     def server_pids(self) -> list[int]:
         """The hub's web worker processes (granian's children)."""
         main = self.processes["hub"].pid
