@@ -183,10 +183,12 @@ class Bench:
                 accepted, sent = self.load(token, scenario)
             finally:
                 stopped = time.time()
+                busy_before = stack.busy_cpu_seconds()
                 hub.signal_workers(signal.SIGCONT)
             load_average = os.getloadavg()[0]
             newest = newest_versions(sent)
             drained = self.wait_until_arrived(newest, range(scenario.receivers), scenario.drain_s)
+            drain_cpu_s = stack.busy_cpu_seconds() - busy_before
             recovered = None
             if scenario.slow:
                 self.control("POST", "/configure", {str(scenario.receivers): healthy["0"]})
@@ -202,6 +204,10 @@ class Bench:
             "accepted": accepted,
             "accepted_per_s": accepted / (stopped - started),
             "drained_s": drained,
+            # The machine's busy CPU from the stop to the end of the drain: with the workers
+            # held during the load, what delivering the backlog cost (receivers and PostgreSQL
+            # included, the same for every code).
+            "drain_cpu_s": drain_cpu_s if scenario.held else None,
             "slow_recovered_s": recovered,
             # The machine's 1-minute load average at the end of the load: other work on it
             # shows here (2 cores: above 2, processes wait for a CPU).
@@ -425,13 +431,12 @@ def targets(results: dict, before: dict | None) -> list[str]:
                 f"| {ratio:.2f} | {met(ratio >= 2)} |"
             )
         held = {run["scenario"]["code"]: run for run in results.get("held", [])}
-        if {"current", "baseline"} <= set(held) and all(
-            held[code]["drain_per_s"] for code in ("current", "baseline")
-        ):
-            new, old = held["current"]["drain_per_s"], held["baseline"]["drain_per_s"]
+        if {"current", "baseline"} <= set(held):
+            new, old = (per_cpu_second(held[code]) for code in ("current", "baseline"))
             lines.append(
-                f"| CPU cost: 3 receivers at 0 ms, a held backlog drained, >= 2 x the baseline "
-                f"code | {new:.0f}/s | {old:.0f}/s | {new / old:.2f} | {met(new >= 2 * old)} |"
+                f"| CPU cost: 3 receivers at 0 ms, a held backlog drained: deliveries per busy "
+                f"CPU-second >= 2 x the baseline code | {new:.0f} | {old:.0f} | {new / old:.2f} "
+                f"| {met(new >= 2 * old)} |"
             )
         if before and before.get("sweep") and not results.get("baseline_code"):
             new, old = find(sweep, 3, 0), find(before["sweep"], 3, 0)
@@ -460,6 +465,12 @@ def targets(results: dict, before: dict | None) -> list[str]:
             f"| | | {met(total == 0)} |"
         )
     return lines
+
+
+def per_cpu_second(run: dict) -> float:
+    """Deliveries of a held backlog per second of busy CPU while it drained."""
+    delivered = sum(receiver["deliveries"] for receiver in run["receivers"] if receiver["healthy"])
+    return delivered / max(run["drain_cpu_s"], 1e-9)
 
 
 def every_run(results: dict) -> list[dict]:

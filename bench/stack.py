@@ -134,6 +134,15 @@ class Stack:
         self.processes.clear()
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds this machine has spent busy since boot, all cores (/proc/stat: user, nice,
+    system, irq, softirq and steal; not idle or iowait)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_port(port: int, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
