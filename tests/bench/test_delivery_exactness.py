@@ -1,6 +1,6 @@
 """The delivery benchmark's arithmetic: what counts as missing, duplicate and out of order."""
 
-from bench.delivery import analyse
+from bench.delivery import analyse, per_cpu_second
 
 
 def receiver(records, abandoned=0):
@@ -36,3 +36,15 @@ def test_sustained_rate_counts_arrivals_during_the_load_after_the_warm_up():
     # the window is 100..110 (2 s warm-up): 11 arrivals in 10 s
     assert result["deliveries_per_s"] == 1.1
     assert result["behind_at_stop"] == 9
+
+
+def test_a_held_backlogs_cost_counts_what_reached_the_healthy_receivers_per_busy_second():
+    # given: two healthy receivers got 3 and 2 deliveries, a hung one 4 it abandoned
+    healthy = [(n, 100.0 + n, f"NL/CPO/L{n}", 99.0) for n in range(3)]
+    hung = [(n, 100.0 + n, f"NL/CPO/L{n}", 99.0) for n in range(4)]
+    snapshot = [receiver(healthy), receiver(healthy[:2]), receiver(hung, abandoned=4)]
+    run = analyse(snapshot, {}, 90.0, 100.0, healthy_count=2)
+    # when the drain kept the machine busy for 2.5 CPU-seconds
+    run["drain_cpu_s"] = 2.5
+    # then
+    assert per_cpu_second(run) == 2.0
