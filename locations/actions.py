@@ -152,8 +152,8 @@ def _put_whole(push: Push) -> bool:
 
 
 def _stored(owner: Party, location_id: str, lock: bool) -> tuple[Location | None, str | None]:
-    """The owner's stored Location and its row version (PostgreSQL's xmin), the row locked
-    until the transaction ends if `lock`."""
+    """The owner's stored Location, its row locked until the transaction ends if `lock`, else
+    with its row version (PostgreSQL's xmin) for a write made only if it is unchanged."""
     lock_sql = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     rows = joined_rows(
         Location.objects.db,
@@ -161,11 +161,11 @@ def _stored(owner: Party, location_id: str, lock: bool) -> tuple[Location | None
         f"FROM {table(Location)} t0"
         f" WHERE t0.country_code = %s AND t0.party_id = %s AND t0.location_id = %s{lock_sql}",
         [owner.country_code, owner.party_id, location_id.upper()],
-        extra=", t0.xmin::text" if UNLOCKED_WRITES else "",
+        extra="" if lock else ", t0.xmin::text",
     )
     if not rows:
         return None, None
-    return rows[0][0], (rows[0][1] if UNLOCKED_WRITES else None)
+    return rows[0][0], (None if lock else rows[0][1])
 
 
 def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> None:
