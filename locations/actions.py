@@ -120,16 +120,7 @@ def _apply_and_store(push: Push, locked: bool) -> bool:
     transaction ends; otherwise the write is made only if the row is still the version read
     (`sql.Changed` if not), which orders concurrent pushes of one Location just the same."""
     location, version = _stored(push.owner, push.segments[0], lock=locked)
-    # A broadcast shares the Location with everyone: written with the rest of it.
-    location, created = _apply(
-        location,
-        push.owner,
-        push.segments,
-        push.method,
-        push.data,
-        push.broadcast,
-        push.validation,
-    )
+    location, created = _apply(location, push)
     push.store(location, unchanged_since=None if locked else version)
     share(location, push.to_ref)
     return created
@@ -140,13 +131,7 @@ def _put_whole(push: Push) -> bool:
     Message and Deliveries by one statement, an upsert, without reading it first (nor a
     transaction around it). The upsert's row lock orders concurrent writes of one Location and
     their Messages alike. Returns True when it created the Location."""
-    owner = push.owner
-    location = Location(
-        country_code=owner.country_code,
-        party_id=owner.party_id,
-        location_id=push.segments[0].upper(),
-    )
-    _save(location, push.data, broadcast=True)
+    location = _new(push)
     push.store(location, upsert_on=("country_code", "party_id", "location_id"))
     return location.inserted
 
@@ -183,7 +168,22 @@ def _check_ids(owner: Party, segments: list[str], data: dict, method: str) -> No
         raise invalid("last_updated: required in every PATCH")
 
 
-def _apply(location, owner, segments, method, data, broadcast, validation) -> tuple[Location, bool]:
+def _new(push: Push) -> Location:
+    """The Location a PUT of a whole one creates (or, upserted, replaces)."""
+    owner = push.owner
+    location = Location(
+        country_code=owner.country_code,
+        party_id=owner.party_id,
+        location_id=push.segments[0].upper(),
+    )
+    # A broadcast shares the Location with everyone: written with the rest of it.
+    _save(location, push.data, push.broadcast)
+    return location
+
+
+def _apply(location: Location | None, push: Push) -> tuple[Location, bool]:
+    """The stored Location with the push applied, and whether the push created it."""
+    segments, method, data = push.segments, push.method, push.data
     depth = len(segments)
     kind = KINDS[depth]
     if location is None:
@@ -195,13 +195,7 @@ def _apply(location, owner, segments, method, data, broadcast, validation) -> tu
             )
         if depth > 1:
             raise invalid(f"Unknown Location {segments[0]}: PUT the Location first")
-        location = Location(
-            country_code=owner.country_code,
-            party_id=owner.party_id,
-            location_id=segments[0].upper(),
-        )
-        _save(location, data, broadcast)
-        return location, True
+        return _new(push), True
 
     document = location.document
     parent = resolve(document, segments[:-1])
@@ -210,7 +204,7 @@ def _apply(location, owner, segments, method, data, broadcast, validation) -> tu
     current = parent if depth == 1 else resolve(document, segments)
     if current is None and method == "PATCH":
         raise _unknown(method, f"Unknown {kind} {segments[-1]}")
-    new = data if method == "PUT" else _merged(depth, current, data, validation)
+    new = data if method == "PUT" else _merged(depth, current, data, push.validation)
     if depth == 1:
         document = new
     else:
@@ -222,7 +216,7 @@ def _apply(location, owner, segments, method, data, broadcast, validation) -> tu
         # Spec: a pushed EVSE/Connector's last_updated is also set on its parents (copied).
         parent["last_updated"] = data["last_updated"]
         document["last_updated"] = data["last_updated"]
-    _save(location, document, broadcast)
+    _save(location, document, push.broadcast)
     return location, current is None
 
 
