@@ -576,6 +576,10 @@ def retry_policy(module: str) -> RetryPolicy:
 # Routing: the routing headers belong to the functional modules).
 CONFIGURATION_MODULES = ("hubclientinfo",)
 
+# A pending delivery, as a literal: the generic plan of a prepared statement can use the
+# partial indexes of pending deliveries (hub.models) for a literal, never for a parameter.
+PENDING_SQL = f"status = '{Status.PENDING}'"
+
 
 def claim(
     receiver_id: int,
@@ -662,9 +666,9 @@ def _claimed_by_another(cursor, receiver_id: int, lease: "Lease") -> bool:
     """A live claim on the receiver's pending deliveries that is not `lease`'s."""
     now, now_params = _clock()
     cursor.execute(
-        f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s AND status = %s"
+        f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s AND {PENDING_SQL}"
         f" AND claimed_until > {now} AND (claim IS NULL OR claim <> %s) LIMIT 1",
-        [receiver_id, Status.PENDING, *now_params, _db_value("claim", lease.token)],
+        [receiver_id, *now_params, _db_value("claim", lease.token)],
     )
     return cursor.fetchone() is not None
 
@@ -680,20 +684,25 @@ def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery
     """
     now, now_params = _clock()
     held = list(held_keys)
-    due = f"receiver_id = %s AND status = %s AND next_attempt_at <= {now}"
-    due_params = [receiver_id, Status.PENDING, *now_params]
+    due = f"receiver_id = %s AND {PENDING_SQL} AND next_attempt_at <= {now}"
+    due_params = [receiver_id, *now_params]
     if held:
         due += f" AND object_key NOT IN ({placeholders(held)})"
         due_params += held
+    # Each step is a lookup per object (a correlated subquery, which the planner cannot turn
+    # into a scan of the backlog): a claim costs what its batch costs, whatever the backlog.
+    deliveries = table(Delivery)
     cursor.execute(
+        "WITH next AS MATERIALIZED (SELECT DISTINCT object_key FROM "
+        f"(SELECT object_key FROM {deliveries} WHERE {due} ORDER BY id LIMIT %s) oldest), "
+        f"newest AS MATERIALIZED (SELECT (SELECT id FROM {deliveries} WHERE {due}"
+        " AND object_key = next.object_key ORDER BY id DESC LIMIT 1) AS id FROM next) "
         f"SELECT {sql.columns(Delivery, 'd')}, {sql.columns(Message, 'm')}, ("
-        f"SELECT p.status FROM {table(Delivery)} p WHERE p.receiver_id = d.receiver_id"
+        f"SELECT p.status FROM {deliveries} p WHERE p.receiver_id = d.receiver_id"
         " AND p.object_key = d.object_key AND p.id < d.id ORDER BY p.id DESC LIMIT 1) "
-        f"FROM {table(Delivery)} d JOIN {table(Message)} m ON m.id = d.message_id "
-        f"WHERE d.id IN (SELECT MAX(id) FROM {table(Delivery)} WHERE {due} AND object_key IN "
-        f"(SELECT object_key FROM {table(Delivery)} WHERE {due} ORDER BY id LIMIT %s) "
-        "GROUP BY object_key) ORDER BY d.id",
-        [*due_params, *due_params, size],
+        f"FROM newest JOIN {deliveries} d ON d.id = newest.id"
+        f" JOIN {table(Message)} m ON m.id = d.message_id ORDER BY d.id",
+        [*due_params, size, *due_params],
     )
     split = len(Delivery._meta.concrete_fields)
     batch = []
@@ -802,8 +811,8 @@ def older_versions(deliveries: list[Delivery]) -> list[int]:
     with connections[Delivery.objects.db].cursor() as cursor:
         cursor.execute(
             f"SELECT id, object_key FROM {table(Delivery)} WHERE receiver_id = %s"
-            f" AND status = %s AND object_key IN ({placeholders(keys)}) AND id < %s",
-            [deliveries[0].receiver_id, Status.PENDING, *keys, max(newest.values())],
+            f" AND {PENDING_SQL} AND object_key IN ({placeholders(keys)}) AND id < %s",
+            [deliveries[0].receiver_id, *keys, max(newest.values())],
         )
         return [pk for pk, key in cursor.fetchall() if pk < newest[key]]
 
@@ -864,9 +873,9 @@ class Lease:
         expiry, params = _clock(settings.DELIVERY_CLAIM_TIMEOUT)
         with connections[Delivery.objects.db].cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table(Delivery)} SET claimed_until = {expiry}"
-                " WHERE claim = %s AND status = %s",
-                [*params, _db_value("claim", self.token), Status.PENDING],
+                f"UPDATE {table(Delivery)} SET claimed_until = {expiry} WHERE receiver_id = %s"
+                f" AND {PENDING_SQL} AND claimed_until IS NOT NULL AND claim = %s",
+                [*params, self.receiver_id, _db_value("claim", self.token)],
             )
             kept = cursor.rowcount
         if kept < self.held:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -573,3 +574,69 @@ def test_a_task_woken_while_another_worker_sends_to_the_receiver_ends_without_wa
             cursor.execute("RESET lock_timeout")
     claimed.refresh_from_db()
     assert claimed.claim == sending_lease.token
+
+
+# ---- a claim's cost --------------------------------------------------------------------
+
+
+def rows_read(plan: dict) -> int:
+    """Rows of hub_delivery a plan's nodes produced or filtered out (EXPLAIN ANALYZE JSON)."""
+    read = 0
+    if plan.get("Relation Name") == "hub_delivery":
+        loops = plan.get("Actual Loops", 1)
+        read += (plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)) * loops
+    return read + sum(rows_read(child) for child in plan.get("Plans", []))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_a_claim_reads_the_rows_it_takes_not_the_backlog_or_the_history(cpo, emsp_receiver):
+    receiver = emsp_receiver.party
+    now = timezone.now()
+    messages = Message.objects.bulk_create(
+        Message(
+            module="locations",
+            method="PUT",
+            owner_country_code="NL",
+            owner_party_id="CPO",
+            object_id=f"NEW{n}",
+            segments=[f"NEW{n}"],
+            body=b"{}",
+            sender=cpo.parties.get(),
+        )
+        for n in range(1000)
+    )
+    Delivery.objects.bulk_create(  # a backlog: the receiver was down
+        Delivery(
+            message=message,
+            receiver=receiver,
+            object_key=message.object_key,
+            next_attempt_at=now,
+            retry_since=now,
+        )
+        for message in messages
+    )
+    with connection.cursor() as cursor:  # the history a running hub keeps, analyzed
+        cursor.execute(
+            "INSERT INTO hub_delivery (message_id, receiver_id, object_key, status, full_object,"
+            " attempts, next_attempt_at, retry_since, last_error, created_at)"
+            " SELECT %s, %s, 'locations:NL:CPO:OLD' || n, 'DELIVERED', false, 1, now(), now(),"
+            " '', now() FROM generate_series(1, 50000) n",
+            [messages[0].pk, receiver.pk],
+        )
+        cursor.execute("ANALYZE hub_delivery")
+    reads = []
+
+    def remember(execute, sql, params, many, context):
+        if sql.startswith(("SELECT", "WITH")):
+            reads.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remember):
+        _, batch = delivery.claim(receiver.pk)
+    assert len(batch) == settings.DELIVERY_BATCH_SIZE
+    read = 0
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            read += rows_read(cursor.fetchone()[0][0]["Plan"])
+    assert read <= 10 * settings.DELIVERY_BATCH_SIZE  # not the 1,000 waiting, nor the history
