@@ -8,9 +8,9 @@ fast receivers on 127.0.0.1 (`bench.receivers`, started here in a process of its
 For each receiver count it seeds `--messages` Location PUTs broadcast to every receiver (one
 Delivery per message and receiver, pending), then drains every receiver with the real
 `hub.delivery.drain`, one thread per receiver as the threads-pool worker runs them, and prints
-this process's CPU µs per delivery and SQL statements per delivery (the receivers' CPU is
-theirs, not counted). Wake-ups are not sent (no worker runs). The database is flushed first:
-never point it at data that matters.
+this process's CPU µs per delivery, the machine's (this process, the receivers, PostgreSQL and
+anything else running) and SQL statements per delivery. Wake-ups are not sent (no worker
+runs). The database is flushed first: never point it at data that matters.
 """
 
 import argparse
@@ -132,6 +132,7 @@ def drain_all(receiver_ids: list[int], counter: StatementCounter) -> None:
 def measure(receivers: int, messages: int, first_port: int, profile: bool) -> dict:
     from django.db.models import Count
 
+    from bench.stack import busy_cpu_seconds
     from hub.models import Delivery
 
     cpo, ids = setup(receivers, first_port)
@@ -139,6 +140,7 @@ def measure(receivers: int, messages: int, first_port: int, profile: bool) -> di
     counter = StatementCounter()
     profiler = cProfile.Profile() if profile else None
     wall, cpu, times = time.perf_counter(), time.process_time(), os.times()
+    machine = busy_cpu_seconds()
     if profiler:
         profiler.enable()
     drain_all(ids, counter)
@@ -146,6 +148,7 @@ def measure(receivers: int, messages: int, first_port: int, profile: bool) -> di
         profiler.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     system = os.times().system - times.system
+    machine = busy_cpu_seconds() - machine
     statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")))
     total = receivers * messages
     if statuses.get("DELIVERED") != total:
@@ -155,6 +158,7 @@ def measure(receivers: int, messages: int, first_port: int, profile: bool) -> di
         "deliveries": total,
         "cpu_us": cpu / total * 1e6,
         "system_us": system / total * 1e6,
+        "machine_us": machine / total * 1e6,
         "statements": counter.count / total,
         "per_s": total / wall,
     }
@@ -235,7 +239,8 @@ def main():
                 result = measure(receiver_count, args.messages, args.port, args.cprofile)
                 print(
                     f"{result['receivers']:>2} receivers, {result['deliveries']} deliveries: "
-                    f"{result['cpu_us']:.0f} µs CPU ({result['system_us']:.0f} in the kernel) and "
+                    f"{result['cpu_us']:.0f} µs CPU ({result['system_us']:.0f} in the kernel;"
+                    f" the machine {result['machine_us']:.0f}) and "
                     f"{result['statements']:.2f} statements "
                     f"per delivery, {result['per_s']:.0f} deliveries/s",
                     flush=True,
