@@ -48,11 +48,6 @@ WARMUP_S = 2  # deliveries in the first seconds of a load are not counted as sus
 DRAIN_MEASURED = 50  # a drain rate is reported from this many deliveries after the load
 LATENCIES_MS = (0, 50, 100, 200)
 RECEIVER_COUNTS = (3, 20)
-# A running hub's delivery table holds what its retention keeps (days of finished deliveries),
-# and autovacuum has analyzed it: PostgreSQL plans each claim by those statistics. Every
-# scenario used to start on an empty table that was never analyzed, where plans made while it
-# was small (a sequential scan for 50 rows by id) were kept while the load filled it.
-HISTORY_DELIVERIES = 200_000
 
 
 @dataclass
@@ -175,7 +170,7 @@ class Bench:
         hub.start()
         try:
             self.warm_up(token, count)
-            add_history(env["DATABASE_URL"], HISTORY_DELIVERIES)
+            stack.add_history(env["DATABASE_URL"])
             if scenario.slow:
                 slow = {"latency_ms": scenario.slow_delay_ms, "mode": "normal"}
                 if scenario.slow == "hang":
@@ -190,7 +185,7 @@ class Bench:
             finally:
                 stopped = time.time()
                 if scenario.held:  # the backlog in the statistics, as autovacuum would put it
-                    analyze(env["DATABASE_URL"])
+                    stack.analyze(env["DATABASE_URL"])
                 busy_before = stack.busy_cpu_seconds()
                 hub.signal_workers(signal.SIGCONT)
             load_average = os.getloadavg()[0]
@@ -273,41 +268,6 @@ class Bench:
 
 
 GIVE_UP_AFTER_S = 180
-
-
-def add_history(database_url: str, deliveries: int) -> None:
-    """`deliveries` finished deliveries (copies of the warm-up's, DELIVERED), then ANALYZE: the
-    table as a hub that has run for a while has it. Plain SQL on columns every version of the
-    hub has, so the baseline code gets the same."""
-    finished = {
-        "object_key": "object_key || ':' || n",  # (many objects, as the history has)
-        "status": "'DELIVERED'",
-        "claim": "NULL",
-        "claimed_until": "NULL",
-    }
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        columns = [
-            name
-            for (name,) in connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name ="
-                " 'hub_delivery' AND column_name <> 'id' ORDER BY ordinal_position"
-            )
-        ]
-        (existing,) = connection.execute("SELECT count(*) FROM hub_delivery").fetchone()
-        values = ", ".join(finished.get(name, name) for name in columns)
-        connection.execute(
-            f"INSERT INTO hub_delivery ({', '.join(columns)}) SELECT {values}"
-            " FROM hub_delivery, generate_series(1, %s) n",
-            [-(-deliveries // max(existing, 1))],
-        )
-    # Vacuumed as well: left to autovacuum, the vacuum these inserts call for ran during the
-    # load of some runs and not others (a run's accepted pushes varied by a third).
-    analyze(database_url, "VACUUM ANALYZE")
-
-
-def analyze(database_url: str, command: str = "ANALYZE") -> None:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(command)
 
 
 def newest_versions(sent: dict) -> dict[str, float]:

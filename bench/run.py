@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from bench.stack import (
     ROOT,
     Stack,
+    add_history,
     hardware,
     hub_env,
     median,
@@ -355,6 +356,9 @@ def main():
         wait_for_port(port)
     try:
         if args.only in (None, "push"):
+            _, warm_up = create_locations(token, 1, "WARMUP")
+            wait_for_drain(warm_up, time.time() - 1)
+            add_history(ENV["DATABASE_URL"])  # the delivery table of a hub that has run a while
             push_workloads(results, token, duration, repetitions, sustained)
         if args.only in (None, "pull", "authorize"):
             progress("Authorization: through the hub vs direct")
