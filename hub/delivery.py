@@ -663,10 +663,14 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
 
 
 def _claimed_by_another(cursor, receiver_id: int, lease: "Lease") -> bool:
-    """A live claim on the receiver's pending deliveries that is not `lease`'s."""
+    """A live claim on the receiver's pending deliveries that is not `lease`'s.
+
+    Only pending deliveries have an expiry (an outcome clears it), and the status is left out
+    so that only the index of claimed deliveries fits: with statistics from before a backlog,
+    the planner takes any index of pending deliveries for empty and may read the backlog."""
     now, now_params = _clock()
     cursor.execute(
-        f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s AND {PENDING_SQL}"
+        f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s"
         f" AND claimed_until > {now} AND (claim IS NULL OR claim <> %s) LIMIT 1",
         [receiver_id, *now_params, _db_value("claim", lease.token)],
     )
@@ -689,20 +693,27 @@ def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery
     if held:
         due += f" AND object_key NOT IN ({placeholders(held)})"
         due_params += held
-    # Each step is a lookup per object (a correlated subquery, which the planner cannot turn
-    # into a scan of the backlog): a claim costs what its batch costs, whatever the backlog.
+    # Each object's newest version is looked up object by object (a correlated subquery,
+    # which the planner cannot turn into a scan of the backlog), among all the receiver's
+    # deliveries of it: a condition on the status would let the planner take an index of
+    # pending deliveries, and with statistics from before a backlog it takes any of them for
+    # empty, reading the receiver's whole backlog for each object. The newest is taken when it
+    # is due; otherwise (a retry waiting, or one delivered after an admin queued an older one
+    # again) the newest of the object's deliveries next in line is.
     deliveries = table(Delivery)
     cursor.execute(
-        "WITH next AS MATERIALIZED (SELECT DISTINCT object_key FROM "
-        f"(SELECT object_key FROM {deliveries} WHERE {due} ORDER BY id LIMIT %s) oldest), "
-        f"newest AS MATERIALIZED (SELECT (SELECT id FROM {deliveries} WHERE {due}"
-        " AND object_key = next.object_key ORDER BY id DESC LIMIT 1) AS id FROM next) "
+        "WITH next AS MATERIALIZED (SELECT object_key, MAX(id) AS in_line FROM "
+        f"(SELECT object_key, id FROM {deliveries} WHERE {due} ORDER BY id LIMIT %s) first_due"
+        " GROUP BY object_key), newest AS MATERIALIZED (SELECT COALESCE((SELECT CASE WHEN"
+        f" n.{PENDING_SQL} AND n.next_attempt_at <= {now} THEN n.id END FROM {deliveries} n"
+        " WHERE n.receiver_id = %s AND n.object_key = next.object_key ORDER BY n.id DESC"
+        " LIMIT 1), next.in_line) AS id FROM next) "
         f"SELECT {sql.columns(Delivery, 'd')}, {sql.columns(Message, 'm')}, ("
         f"SELECT p.status FROM {deliveries} p WHERE p.receiver_id = d.receiver_id"
         " AND p.object_key = d.object_key AND p.id < d.id ORDER BY p.id DESC LIMIT 1) "
         f"FROM newest JOIN {deliveries} d ON d.id = newest.id"
         f" JOIN {table(Message)} m ON m.id = d.message_id ORDER BY d.id",
-        [*due_params, size, *due_params],
+        [*due_params, size, *now_params, receiver_id],
     )
     split = len(Delivery._meta.concrete_fields)
     batch = []

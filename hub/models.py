@@ -159,8 +159,11 @@ class Delivery(models.Model):
                 condition=PENDING,
                 name="delivery_pending_object",
             ),
+            # Deliveries under a claim (only pending ones are: an outcome clears the claim).
             models.Index(
-                fields=["receiver", "claimed_until"], condition=PENDING, name="delivery_claimed"
+                fields=["receiver", "claimed_until"],
+                condition=models.Q(claimed_until__isnull=False),
+                name="delivery_under_claim",
             ),
             # The receiver's previous delivery of an object, whatever became of it.
             models.Index(fields=["receiver", "object_key", "id"], name="delivery_object"),
