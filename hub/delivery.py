@@ -28,7 +28,6 @@ from django.db.models import (
     Q,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from agreements.policy import allowed_parties, exchange_condition, no_agreement, refused_now
@@ -38,7 +37,7 @@ from hub.exceptions import OCPIError
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.redis_scripts import Script
 from hub.routing import PartyRef
-from hub.sql import placeholders, table
+from hub.sql import DatabaseNow, placeholders, table
 from hub.status import UNKNOWN_RECEIVER
 from parties.models import ConnectionStatus, Endpoint, InterfaceRole, Party, Platform, Role
 
@@ -594,7 +593,7 @@ def claim(
     One sender per receiver at a time keeps each object's versions in order. The receiver's
     row lock serializes claimers on PostgreSQL; SQLite serializes write transactions anyway.
     A claim that expired belonged to a lost worker: it is claimed again and noted as an attempt.
-    Every time is the database's (`Now()`), so workers with skewed clocks agree on expiry.
+    Every time is the database's (`DatabaseNow()`), so workers with skewed clocks agree on expiry.
     A fixed number of statements per batch, whatever its size.
 
     A worker that is still sending under `lease` claims more with it: the outcomes it has
@@ -620,7 +619,7 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
             due = _newest_due(cursor, receiver_id, limit or settings.DELIVERY_BATCH_SIZE, held_keys)
         if not due:
             return lease, []
-        batch = withheld(due, Now())  # agreements suspended since enqueue
+        batch = withheld(due, DatabaseNow())  # agreements suspended since enqueue
         if not batch:  # all withheld: more may be due behind them
             transaction.on_commit(lambda: wake([receiver_id]))
             return lease, []
@@ -788,7 +787,7 @@ def _db_value(name: str, value):
 
 def _clock(seconds: float = 0.0) -> tuple[str, list]:
     """SQL and parameters for a moment `seconds` from now on the database clock."""
-    moment = _after(seconds) if seconds else Now()
+    moment = _after(seconds) if seconds else DatabaseNow()
     return sql.compiled(moment, Delivery.objects.db)
 
 
@@ -927,7 +926,9 @@ def _receiver(receiver_id: int) -> Party | None:
 def sending_elsewhere(receiver_id: int) -> bool:
     """A live claim on the receiver's deliveries (another task is sending to it)."""
     return (
-        Delivery.objects.pending().filter(receiver_id=receiver_id, claimed_until__gt=Now()).exists()
+        Delivery.objects.pending()
+        .filter(receiver_id=receiver_id, claimed_until__gt=DatabaseNow())
+        .exists()
     )
 
 
@@ -1211,7 +1212,8 @@ def judge(request: Request, reply: Reply, started: datetime) -> Outcome:
 
 def _after(seconds: float):
     """A moment `seconds` from now, on the database clock."""
-    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
+    moment = DatabaseNow() + timedelta(seconds=seconds)
+    return ExpressionWrapper(moment, output_field=DateTimeField())
 
 
 def record(outcomes: list[Outcome], lease: Lease) -> None:
@@ -1306,8 +1308,8 @@ def due_receivers() -> list[int]:
     """Receivers with deliveries due and nobody (alive) sending them."""
     return list(
         Delivery.objects.pending()
-        .filter(next_attempt_at__lte=Now())
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=Now()))
+        .filter(next_attempt_at__lte=DatabaseNow())
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=DatabaseNow()))
         .values_list("receiver_id", flat=True)
         .distinct()
         .order_by()

@@ -10,7 +10,19 @@ would have stored.
 import functools
 
 from django.db import connections
+from django.db.models.functions import Now
 from django.db.models.sql import Query
+
+
+class DatabaseNow(Now):
+    """The database's clock. SQLite's has milliseconds while the hub stores microseconds: a
+    moment stored from Python a fraction of a millisecond ago would still be in the future
+    (a delivery queued just now not yet due, left to the sweeper), so on SQLite this is the
+    last microsecond of the current millisecond."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        now, params = super().as_sqlite(compiler, connection, **extra_context)
+        return f"({now} || '999')", params
 
 
 def table(model, using: str = "default") -> str:

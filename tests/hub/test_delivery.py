@@ -10,12 +10,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django.db.models.sql import Query
 from django.test import override_settings
 from django.utils import timezone
 
 from hub import delivery
 from hub.models import Delivery, DeliveryAttempt, Message
 from hub.routing import PartyRef
+from hub.sql import DatabaseNow
 from parties.actions import reinstate_platform, suspend_platform
 from parties.models import ConnectionStatus, Party, Platform
 from tests.conftest import create_platform
@@ -641,3 +644,27 @@ def test_a_claim_reads_the_rows_it_takes_not_the_backlog_or_the_history(
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
             read += rows_read(cursor.fetchone()[0][0]["Plan"])
     assert read <= 10 * settings.DELIVERY_BATCH_SIZE  # not the 1,000 waiting, nor the history
+
+
+def test_on_sqlite_a_moment_stored_just_now_is_not_in_the_future(django_db_blocker):
+    """The embedded default's clock has milliseconds, stored moments microseconds: a delivery
+    queued in the same millisecond as a claim must be due to it (else it waits for the
+    sweeper). Checked on an SQLite database of its own, whatever database the suite uses."""
+    sqlite = SQLiteWrapper(
+        {
+            **{key: "" for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+            "NAME": ":memory:",
+            **{"OPTIONS": {}, "TEST": {}, "TIME_ZONE": None, "CONN_MAX_AGE": 0},
+            **{"CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False},
+        },
+        alias="embedded-clock",
+    )
+    now, params = Query(Delivery).get_compiler(connection=sqlite).compile(DatabaseNow())
+    in_the_future = 0
+    with django_db_blocker.unblock(), sqlite.cursor() as cursor:
+        for _ in range(200):
+            stored = sqlite.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(f"SELECT %s > {now}", [stored, *params])
+            in_the_future += cursor.fetchone()[0]
+    sqlite.close()
+    assert in_the_future == 0  # (the ORM's own Now(): 198 of 200)
