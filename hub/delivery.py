@@ -678,8 +678,8 @@ def _claimed_by_another(cursor, receiver_id: int, lease: "Lease") -> bool:
 
 def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery]:
     """The receiver's due deliveries of the `size` objects next in line (those in flight,
-    `held_keys`, left out), each object in its newest due version, oldest first, with its
-    message and the status of the receiver's previous delivery of the object
+    `held_keys`, left out), each object in its newest version when that one is due, oldest
+    first, with its message and the status of the receiver's previous delivery of the object
     (`previous_status`).
 
     A receiver with a backlog (down for a while, or slower than the pushes) gets each
@@ -893,7 +893,7 @@ class Lease:
         renewing_at = time.monotonic()
         expiry, params = _clock(settings.DELIVERY_CLAIM_TIMEOUT)
         # By id: the rows are found by the primary key whatever the table's statistics say.
-        held = sorted(self.held)
+        held = list(self.held)
         with connections[Delivery.objects.db].cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table(Delivery)} SET claimed_until = {expiry}"

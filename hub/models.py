@@ -154,6 +154,8 @@ class Delivery(models.Model):
             models.Index(
                 fields=["receiver", "id"], condition=PENDING, name="delivery_pending_order"
             ),
+            # The older pending versions a claim supersedes (the index of every delivery by
+            # object, below, would walk each object's whole history to find them).
             models.Index(
                 fields=["receiver", "object_key", "id"],
                 condition=PENDING,

@@ -650,15 +650,10 @@ def test_on_sqlite_a_moment_stored_just_now_is_not_in_the_future(django_db_block
     """The embedded default's clock has milliseconds, stored moments microseconds: a delivery
     queued in the same millisecond as a claim must be due to it (else it waits for the
     sweeper). Checked on an SQLite database of its own, whatever database the suite uses."""
-    sqlite = SQLiteWrapper(
-        {
-            **{key: "" for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
-            "NAME": ":memory:",
-            **{"OPTIONS": {}, "TEST": {}, "TIME_ZONE": None, "CONN_MAX_AGE": 0},
-            **{"CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False},
-        },
-        alias="embedded-clock",
-    )
+    settings_dict = {"NAME": ":memory:", "USER": "", "PASSWORD": "", "HOST": "", "PORT": ""}
+    settings_dict.update(OPTIONS={}, TEST={}, TIME_ZONE=None, CONN_MAX_AGE=0)
+    settings_dict.update(CONN_HEALTH_CHECKS=False, AUTOCOMMIT=True, ATOMIC_REQUESTS=False)
+    sqlite = SQLiteWrapper(settings_dict, alias="embedded-clock")
     now, params = Query(Delivery).get_compiler(connection=sqlite).compile(DatabaseNow())
     in_the_future = 0
     with django_db_blocker.unblock(), sqlite.cursor() as cursor:
