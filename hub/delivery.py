@@ -688,8 +688,13 @@ def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery
     """
     now, now_params = _clock()
     held = list(held_keys)
-    due = f"receiver_id = %s AND {PENDING_SQL} AND next_attempt_at <= {now}"
-    due_params = [receiver_id, *now_params]
+    # The receiver as a range, and the order as (receiver, id): only the index of pending
+    # deliveries by receiver and id gives that order. With `receiver_id = %s` the primary key
+    # gives it too, and statistics that show a backlog make the planner walk the primary key
+    # from the first id: through the whole history before the first pending delivery (200,000
+    # rows, 24-55 ms a claim, in a benchmark's drain after an outage-sized backlog).
+    due = f"receiver_id >= %s AND receiver_id <= %s AND {PENDING_SQL} AND next_attempt_at <= {now}"
+    due_params = [receiver_id, receiver_id, *now_params]
     if held:
         due += f" AND object_key NOT IN ({placeholders(held)})"
         due_params += held
@@ -703,7 +708,8 @@ def _newest_due(cursor, receiver_id: int, size: int, held_keys) -> list[Delivery
     deliveries = table(Delivery)
     cursor.execute(
         "WITH next AS MATERIALIZED (SELECT object_key, MAX(id) AS in_line FROM "
-        f"(SELECT object_key, id FROM {deliveries} WHERE {due} ORDER BY id LIMIT %s) first_due"
+        f"(SELECT object_key, id FROM {deliveries} WHERE {due} ORDER BY receiver_id, id LIMIT %s)"
+        " first_due"
         " GROUP BY object_key), newest AS MATERIALIZED (SELECT COALESCE((SELECT CASE WHEN"
         f" n.{PENDING_SQL} AND n.next_attempt_at <= {now} THEN n.id END FROM {deliveries} n"
         " WHERE n.receiver_id = %s AND n.object_key = next.object_key ORDER BY n.id DESC"
