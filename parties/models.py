@@ -104,7 +104,7 @@ class Platform(models.Model):
     registration_noted_at = models.DateTimeField(null=True, blank=True)
     max_in_flight = models.PositiveSmallIntegerField(
         "requests in flight",
-        default=16,
+        default=32,
         validators=[MinValueValidator(1), MaxValueValidator(64)],
         help_text="Deliveries sent to this platform at the same time (different objects)",
     )
