@@ -130,8 +130,9 @@ class Bench:
 
     def workers(self, code: str) -> list[str]:
         """The worker shape of that code: its queues may differ from the code under test's."""
-        chosen = self.args.worker if code == "current" else self.args.baseline_worker
-        return chosen or list(stack.DEFAULT_WORKERS)
+        if code == "current":
+            return self.args.worker or default_workers(self.args)
+        return self.args.baseline_worker or list(stack.DEFAULT_WORKERS)
 
     def control(self, method: str, path: str, body: dict | None = None):
         connection = Connection(f"http://127.0.0.1:{self.control_port}", "-")
@@ -470,6 +471,11 @@ def targets(results: dict, before: dict | None) -> list[str]:
     return lines
 
 
+def default_workers(args) -> list[str]:
+    """The recommended shape for this tree; an older ref's queues may differ: Celery's default."""
+    return list(stack.DEFAULT_WORKERS if args.ref else stack.RECOMMENDED_WORKERS)
+
+
 def per_cpu_second(run: dict) -> float:
     """Deliveries of a held backlog per second of busy CPU while it drained."""
     delivered = sum(receiver["deliveries"] for receiver in run["receivers"] if receiver["healthy"])
@@ -657,8 +663,8 @@ def main():
         "--worker",
         action="append",
         metavar="ARGS",
-        help="arguments of one `celery -A hub worker` (repeatable); default: "
-        + repr(stack.DEFAULT_WORKERS[0]),
+        help="arguments of one `celery -A hub worker` (repeatable); default: the recommended "
+        f"shape, {' | '.join(stack.RECOMMENDED_WORKERS)} (with --ref: Celery's default pool)",
     )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
@@ -699,7 +705,7 @@ def main():
     results = {
         "hardware": stack.hardware(),
         "quick": args.quick,
-        "workers": args.worker or list(stack.DEFAULT_WORKERS),
+        "workers": args.worker or default_workers(args),
         "max_in_flight": args.max_in_flight,
         "baseline_workers": args.baseline_worker or list(stack.DEFAULT_WORKERS),
         "hub_env": dict(args.hub_env),

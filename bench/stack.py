@@ -25,7 +25,13 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORKERS = ("--beat --concurrency 2",)
+DEFAULT_WORKERS = ("--beat --concurrency 2",)  # Celery's own default pool: any code's queues
+# The production shape of docs/delivery.md (Workers): a threads-pool deliveries worker per core
+# (one Python process sends on one core at most) and a background worker; beat on its own.
+RECOMMENDED_WORKERS = (
+    *["--queues deliveries --pool threads --concurrency 16"] * (os.cpu_count() or 1),
+    "--queues background --pool threads --concurrency 4",
+)
 
 
 def hub_env(database: str, redis_db: int, port: int, extra: dict[str, str] | None = None) -> dict:
