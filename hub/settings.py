@@ -106,6 +106,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a worker process started by the tests shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "hub.postgresql"  # its health check (hub/postgresql)
     # Parameters bound by the server, and a statement prepared once it has run 5 times on a
     # connection: planning a push's three statements again on every request cost PostgreSQL
     # more CPU than running them. DATABASE_PREPARED_STATEMENTS=false for a pooler that cannot

@@ -1,4 +1,5 @@
-"""A Celery worker keeps its database connection from one task to the next."""
+"""A Celery worker (and a web process) keeps its database connection from one task (request)
+to the next, and replaces one the server ended."""
 
 import threading
 from types import SimpleNamespace
@@ -6,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from celery.fixups.django import DjangoWorkerFixup
 from celery.signals import task_postrun, task_prerun
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 
 from hub.celery import app
 
@@ -43,15 +44,39 @@ def test_tasks_share_one_database_connection(worker_signals):
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_the_server_ended_is_replaced_at_the_next_task(worker_signals):
     first = run_task()
+    end_session(first)
+    assert run_task() != first
 
-    def terminate():  # the server ends the session (a restart, a failover), from elsewhere
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def end_session(pid: int) -> None:
+    """The server ends a session (a restart, a failover), from another connection."""
+
+    def terminate():
         try:
             with connections["default"].cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+                cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # and wait
         finally:
             connections["default"].close()
 
     thread = threading.Thread(target=terminate)
     thread.start()
     thread.join(10)
-    assert run_task() != first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_after_the_server_ended_the_connection_is_answered(cpo):
+    assert cpo.client.get("/ocpi/versions").status_code == 200
+    first = backend_pid()
+    close_old_connections()  # as a request starts in the web process
+    assert backend_pid() == first  # a live connection is kept
+
+    end_session(first)
+    close_old_connections()
+    assert cpo.client.get("/ocpi/versions").status_code == 200
+    assert backend_pid() != first
