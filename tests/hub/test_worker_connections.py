@@ -11,6 +11,10 @@ from django.db import close_old_connections, connection, connections
 
 from hub.celery import app
 
+# PostgreSQL sessions (server processes, pg_terminate_backend); the embedded SQLite default
+# opens a connection per request and task.
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions")
+
 
 @pytest.fixture
 def worker_signals():
