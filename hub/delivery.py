@@ -662,17 +662,21 @@ def _claim(receiver_id, limit, lease, sent, held_keys) -> tuple["Lease", list[De
     return lease, batch
 
 
-def _claimed_by_another(cursor, receiver_id: int, lease: "Lease") -> bool:
-    """A live claim on the receiver's pending deliveries that is not `lease`'s.
+def _claimed_by_another(cursor, receiver_id: int, lease: "Lease | None") -> bool:
+    """A live claim on the receiver's pending deliveries that is not `lease`'s (any, for None).
 
     Only pending deliveries have an expiry (an outcome clears it), and the status is left out
     so that only the index of claimed deliveries fits: with statistics from before a backlog,
     the planner takes any index of pending deliveries for empty and may read the backlog."""
-    now, now_params = _clock()
+    now, params = _clock()
+    other = ""
+    if lease is not None:
+        other = " AND (claim IS NULL OR claim <> %s)"
+        params = [*params, _db_value("claim", lease.token)]
     cursor.execute(
         f"SELECT 1 FROM {table(Delivery)} WHERE receiver_id = %s"
-        f" AND claimed_until > {now} AND (claim IS NULL OR claim <> %s) LIMIT 1",
-        [receiver_id, *now_params, _db_value("claim", lease.token)],
+        f" AND claimed_until > {now}{other} LIMIT 1",
+        [receiver_id, *params],
     )
     return cursor.fetchone() is not None
 
@@ -932,11 +936,8 @@ def _receiver(receiver_id: int) -> Party | None:
 
 def sending_elsewhere(receiver_id: int) -> bool:
     """A live claim on the receiver's deliveries (another task is sending to it)."""
-    return (
-        Delivery.objects.pending()
-        .filter(receiver_id=receiver_id, claimed_until__gt=DatabaseNow())
-        .exists()
-    )
+    with connections[Delivery.objects.db].cursor() as cursor:
+        return _claimed_by_another(cursor, receiver_id, None)
 
 
 def drain(receiver_id: int, max_batches: int = 20) -> dict[str, int]:
