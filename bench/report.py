@@ -39,14 +39,22 @@ def push_rows(results: dict) -> list[str]:
             f"| {name}: p50 / p99 ms | {figures['hub_p50_ms']:.1f} / {figures['hub_p99_ms']:.1f} "
             f"| {figures['baseline_p50_ms']:.1f} / {figures['baseline_p99_ms']:.1f} | | |"
         )
+        if "ingress_rps" in figures:
+            lines.append(
+                f"| {name}, deliveries held (ingress alone): accepted/s "
+                f"| {figures['ingress_rps']:.0f} | {figures['baseline_rps']:.0f} "
+                f"| {figures['ingress_rps'] / figures['baseline_rps']:.2f} | |"
+            )
     for name, figures in (("W1", w1), ("W2", w2)):
-        fanout = figures["fanout"]
-        lines.append(
-            f"| {name} fan-out to 3 eMSPs | {fanout['deliveries_per_s']:.0f} deliveries/s, "
-            f"e2e p50 {fanout['e2e_p50_ms']:.0f} / p99 {fanout['e2e_p99_ms']:.0f} ms, "
-            f"backlog at stop {fanout['backlog_at_stop']:.0f}, missing {fanout['missing']:.0f}, "
-            f"duplicates {fanout['duplicates']:.0f} | | | |"
-        )
+        for label, fanout in (("", figures["fanout"]), (", held", figures.get("held_fanout"))):
+            if fanout is None:
+                continue
+            lines.append(
+                f"| {name} fan-out to 3 eMSPs{label} | {fanout['deliveries_per_s']:.0f} "
+                f"deliveries/s, e2e p50 {fanout['e2e_p50_ms']:.0f} / p99 "
+                f"{fanout['e2e_p99_ms']:.0f} ms, backlog at stop {fanout['backlog_at_stop']:.0f}, "
+                f"missing {fanout['missing']:.0f}, duplicates {fanout['duplicates']:.0f} | | | |"
+            )
     keeps_up = sustained["backlog_at_stop"] <= max(50, 0.02 * sustained["accepted"] * 3)
     lines.append(
         f"| Sustained {sustained['offered_rps']:.0f} PATCH/s for {sustained['duration_s']:.0f} s "
@@ -91,12 +99,19 @@ def pull_rows(results: dict) -> list[str]:
 def authorization_rows(auth: dict) -> list[str]:
     if not auth.get("available"):
         return [f"| Authorize | not available: {auth.get('answer', '')} | | | |"]
-    return [
+    rows = [
         f"| Authorize p50 / p99 ms | {auth['hub_p50_ms']:.2f} / {auth['hub_p99_ms']:.2f} "
         f"| direct {auth['direct_p50_ms']:.2f} / {auth['direct_p99_ms']:.2f} "
         f"| +{auth['added_p50_ms']:.2f} / +{auth['added_p99_ms']:.2f} "
         f"| added p50 <= 1 ms {met(auth['added_p50_ms'] <= 1)} |"
     ]
+    if "relay_p50_ms" in auth:
+        rows.append(
+            f"| Relay baseline (no authentication, routing or rate limit) p50 / p99 ms "
+            f"| {auth['relay_p50_ms']:.2f} / {auth['relay_p99_ms']:.2f} "
+            f"| direct {auth['direct_p50_ms']:.2f} | +{auth['relay_added_p50_ms']:.2f} | |"
+        )
+    return rows
 
 
 def latency_chart(points: list[dict]) -> str:

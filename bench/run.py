@@ -1,5 +1,9 @@
 """The hub's benchmark: throughput, fan-out latency, pull speed and authorization overhead,
-each printed beside the storage baseline measured in the same run.
+each printed beside a baseline measured in the same run (storage: parse a push and upsert it;
+relay: pass an authorization on and its answer back, with nothing else).
+
+Pushes are measured twice: with the deliveries sharing the cores, as in production, and with
+the workers held while the load runs (the cost of accepting a push alone).
 
     .venv/bin/python -m bench.run            # full run, about 8 minutes on 2 cores
     .venv/bin/python -m bench.run --quick    # a smoke run, about 2 minutes
@@ -12,6 +16,7 @@ docs/performance-latency.svg. Delivery under receiver latency: `python -m bench.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -136,37 +141,46 @@ def latencies_between(stats, start, end) -> list[float]:
     ]
 
 
-def workload(kind, token, duration, repetitions, key_space=None):
-    """Closed-loop rate of the hub and of the baseline, alternating, `repetitions` times."""
+def workload(stack, kind, token, duration, repetitions, key_space=None):
+    """Closed-loop rate of the baseline and of the hub, alternating, `repetitions` times.
+
+    The hub runs twice each time: as in production, its deliveries sharing the cores with the
+    web; then with the workers held (SIGSTOP) while the load runs and resumed after, which is
+    the cost of accepting a push alone (the fan-out is checked after both).
+    """
     from bench.load import closed_loop
 
-    runs = {"hub": [], "baseline": []}
-    fanout = []
+    runs = {"hub": [], "baseline": [], "ingress": []}
+    fanout, held_fanout = [], []
     for _ in range(repetitions):
         started = time.monotonic()
         latencies, _, failed = closed_loop(
             HUB, token, f"{kind}-baseline", duration, key_space=key_space
         )
         runs["baseline"].append(_rates(latencies, failed, time.monotonic() - started))
-        reset_receivers()
-        wall_start = time.time()
-        started = time.monotonic()
-        latencies, sent, failed = closed_loop(HUB, token, kind, duration, key_space=key_space)
-        elapsed = time.monotonic() - started
-        runs["hub"].append(_rates(latencies, failed, elapsed))
-        backlog = behind(sent, receiver_stats(detail=True))
-        wait_for_drain(sent, wall_start)
-        stats = receiver_stats(detail=True)
-        fanout.append(
-            {
-                "accepted": runs["hub"][-1]["accepted"],
-                "backlog_at_stop": backlog,
-                "deliveries_per_s": delivery_rate(stats, wall_start),
-                "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
-                "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
-                **check_delivery(sent, stats),
-            }
-        )
+        for name, sink, held in (("hub", fanout, False), ("ingress", held_fanout, True)):
+            reset_receivers()
+            wall_start = time.time()
+            started = time.monotonic()
+            with stack.workers_held() if held else contextlib.nullcontext():
+                latencies, sent, failed = closed_loop(
+                    HUB, token, kind, duration, key_space=key_space
+                )
+                elapsed = time.monotonic() - started
+            runs[name].append(_rates(latencies, failed, elapsed))
+            backlog = behind(sent, receiver_stats(detail=True))
+            wait_for_drain(sent, wall_start)
+            stats = receiver_stats(detail=True)
+            sink.append(
+                {
+                    "accepted": runs[name][-1]["accepted"],
+                    "backlog_at_stop": backlog,
+                    "deliveries_per_s": delivery_rate(stats, wall_start),
+                    "e2e_p50_ms": percentile(latencies_between(stats, 0, float("inf")), 0.5),
+                    "e2e_p99_ms": percentile(latencies_between(stats, 0, float("inf")), 0.99),
+                    **check_delivery(sent, stats),
+                }
+            )
     return {
         "hub_rps": median([r["rps"] for r in runs["hub"]]),
         "hub_p50_ms": median([r["p50"] for r in runs["hub"]]),
@@ -174,7 +188,11 @@ def workload(kind, token, duration, repetitions, key_space=None):
         "baseline_rps": median([r["rps"] for r in runs["baseline"]]),
         "baseline_p50_ms": median([r["p50"] for r in runs["baseline"]]),
         "baseline_p99_ms": median([r["p99"] for r in runs["baseline"]]),
+        "ingress_rps": median([r["rps"] for r in runs["ingress"]]),
+        "ingress_p50_ms": median([r["p50"] for r in runs["ingress"]]),
+        "ingress_p99_ms": median([r["p99"] for r in runs["ingress"]]),
         "fanout": {key: median([f[key] for f in fanout]) for key in fanout[0]},
+        "held_fanout": {key: median([f[key] for f in held_fanout]) for key in held_fanout[0]},
     }
 
 
@@ -284,7 +302,8 @@ def seed_stored_locations(total: int):
 
 
 def authorization(token, repetitions=300) -> dict:
-    """A CPO's real-time authorize through the hub vs straight to the eMSP receiver."""
+    """A CPO's real-time authorize through the hub, through the relay baseline (the same web
+    server and outbound client, nothing else) and straight to the eMSP receiver, in turn."""
     from bench.load import Connection
 
     routed = {
@@ -295,10 +314,11 @@ def authorization(token, repetitions=300) -> dict:
     }
     hub, direct = Connection(HUB, token), Connection(f"http://127.0.0.1:{RECEIVER_PORTS[0]}", token)
     body = json.dumps({"location_id": "L1"}).encode()
-    via_hub, straight = [], []
+    via_hub, relayed, straight = [], [], []
     for _ in range(repetitions):
         for connection, path, sink, headers in (
             (hub, "/ocpi/2.2.1/sender/tokens/BENCH/authorize?type=RFID", via_hub, routed),
+            (hub, "/relay-baseline/tokens/BENCH/authorize?type=RFID", relayed, {}),
             (direct, "/ocpi/emsp/tokens/BENCH/authorize?type=RFID", straight, {}),
         ):
             started = time.perf_counter()
@@ -310,10 +330,13 @@ def authorization(token, repetitions=300) -> dict:
         "available": True,
         "hub_p50_ms": percentile(via_hub, 0.5),
         "hub_p99_ms": percentile(via_hub, 0.99),
+        "relay_p50_ms": percentile(relayed, 0.5),
+        "relay_p99_ms": percentile(relayed, 0.99),
         "direct_p50_ms": percentile(straight, 0.5),
         "direct_p99_ms": percentile(straight, 0.99),
         "added_p50_ms": percentile(via_hub, 0.5) - percentile(straight, 0.5),
         "added_p99_ms": percentile(via_hub, 0.99) - percentile(straight, 0.99),
+        "relay_added_p50_ms": percentile(relayed, 0.5) - percentile(straight, 0.5),
     }
 
 
@@ -359,7 +382,7 @@ def main():
             _, warm_up = create_locations(token, 1, "WARMUP")
             wait_for_drain(warm_up, time.time() - 1)
             add_history(ENV["DATABASE_URL"])  # the delivery table of a hub that has run a while
-            push_workloads(results, token, duration, repetitions, sustained)
+            push_workloads(stack, results, token, duration, repetitions, sustained)
         if args.only in (None, "pull", "authorize"):
             progress("Authorization: through the hub vs direct")
             results["authorization"] = authorization(token)
@@ -376,15 +399,15 @@ def main():
     report(results)
 
 
-def push_workloads(results, token, duration, repetitions, sustained):
+def push_workloads(stack, results, token, duration, repetitions, sustained):
     """W1, W2, the sustained run at half the W2 maximum and the offered-load sweep."""
     progress("W1: Location PUT, broadcast to 3 eMSPs")
-    results["W1"] = workload("W1", token, duration, repetitions)
+    results["W1"] = workload(stack, "W1", token, duration, repetitions)
     progress("W2: preparing 1,000 Locations for EVSE status PATCHes")
     evses, seeded = create_locations(token, 1000, "W2L")
     wait_for_drain(seeded, time.time() - 1)
     progress("W2: EVSE status PATCH")
-    results["W2"] = workload("W2", token, duration, repetitions, key_space=evses)
+    results["W2"] = workload(stack, "W2", token, duration, repetitions, key_space=evses)
     half = results["W2"]["hub_rps"] / 2
     progress(f"Sustained: {half:.0f} PATCH/s (half the maximum) for {sustained} s")
     results["sustained"] = offered_load(token, half, sustained, evses)

@@ -10,6 +10,7 @@ any pool, concurrency and queue layout, e.g.
 When no worker runs `--beat`, a separate `celery -A hub beat` process is started.
 """
 
+import contextlib
 import json
 import os
 import shlex
@@ -118,8 +119,17 @@ class Stack:
         """Send a signal to every Celery process (each worker's group: its pool's children too),
         e.g. SIGSTOP and SIGCONT to hold deliveries back while a backlog builds."""
         for name, process in self.processes.items():
-            if name != "hub" and process.poll() is None:
+            if name.startswith(("worker", "beat")) and process.poll() is None:
                 os.killpg(process.pid, signum)
+
+    @contextlib.contextmanager
+    def workers_held(self):
+        """Every Celery process stopped (SIGSTOP) inside the block, resumed whatever happens."""
+        self.signal_workers(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.signal_workers(signal.SIGCONT)
 
     def server_pids(self) -> list[int]:
         """The hub's web worker processes (granian's children)."""

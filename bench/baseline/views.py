@@ -1,6 +1,9 @@
-"""The storage baseline: parse the body and upsert it as JSONB, or page through the documents.
+"""The baselines: what any hub must at least do, each served by the same Django and web server
+as the hub, so the hub's figures can be printed as ratios to them.
 
-What any hub must at least do for a push; the hub's figures are printed as ratios to it.
+- storage: parse a pushed body and upsert it as JSONB, or page through the documents;
+- relay: pass a real-time authorization to the eMSP and its answer back (no authentication,
+  routing or rate limit; the eMSP's address and token looked up once per process).
 """
 
 import json
@@ -8,6 +11,7 @@ import json
 from django.db import connection
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 OK = b'{"status_code":1000,"timestamp":"2024-01-01T00:00:00Z"}'
 
@@ -42,3 +46,32 @@ def baseline_list(request):
     if offset + limit < total:
         response["Link"] = f'<{request.path}?offset={offset + limit}&limit={limit}>; rel="next"'
     return response
+
+
+_relay_targets: dict[str, tuple] = {}
+
+
+@csrf_exempt
+@require_POST
+def baseline_relay(request, token_uid):
+    """The authorization relay baseline: the body, with the query, to the first eMSP's Tokens
+    sender interface through the hub's own outbound client, and the answer back as it came."""
+    from hub.client import call
+    from parties.models import Endpoint
+
+    if "tokens" not in _relay_targets:
+        endpoint = Endpoint.objects.select_related("platform").get(
+            platform__name="emsp0", identifier="tokens", role="SENDER"
+        )
+        _relay_targets["tokens"] = (endpoint.platform, endpoint.url)
+    platform, url = _relay_targets["tokens"]
+    reply = call(
+        platform,
+        "POST",
+        f"{url}/{token_uid}/authorize",
+        content=request.body,
+        params=request.GET.dict(),
+    )
+    return HttpResponse(
+        reply.content, status=reply.http_status or 502, content_type="application/json"
+    )
