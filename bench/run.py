@@ -10,9 +10,10 @@ the workers held while the load runs (the cost of accepting a push alone).
     .venv/bin/python -m bench.run --only authorize   # authorization alone, under a minute
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as in CI). Starts everything else itself: the hub
-under granian (WSGI, several processes), Celery workers and beat (`--worker` for another
-shape), three eMSP receivers and the load generators. Writes bench/results/latest.json and
-docs/performance-latency.svg. Delivery under receiver latency: `python -m bench.delivery`.
+under granian (WSGI, several processes), Celery workers in the recommended shape and beat
+(`--worker` for another shape), three eMSP receivers and the load generators. Writes
+bench/results/latest.json and docs/performance-latency.svg. Delivery under receiver latency:
+`python -m bench.delivery`.
 """
 
 import argparse
@@ -25,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.stack import (
+    RECOMMENDED_WORKERS,
     ROOT,
     Stack,
     add_history,
@@ -345,12 +347,12 @@ def main():
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4, help="threads per web worker")
-    parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument(
         "--worker",
         action="append",
         metavar="ARGS",
-        help="arguments of one `celery -A hub worker` (repeatable; replaces the default shape)",
+        help="arguments of one `celery -A hub worker` (repeatable; replaces the recommended"
+        " shape: a threads-pool deliveries worker per core and a background worker)",
     )
     parser.add_argument(
         "--only", choices=["push", "pull", "authorize"], help="run one part (for profiling)"
@@ -364,7 +366,7 @@ def main():
     prepare_database(ENV, DATABASE, REDIS_DB)
     bases = [f"http://127.0.0.1:{port}/ocpi/emsp" for port in RECEIVER_PORTS]
     token = seed_parties(ENV, bases)
-    workers = args.worker or [f"--beat --concurrency {args.celery_concurrency}"]
+    workers = args.worker or list(RECOMMENDED_WORKERS)
     stack = Stack(ENV, HUB_PORT, args.web_workers, args.web_threads, workers)
     for index, port in enumerate(RECEIVER_PORTS):
         stack.spawn(
