@@ -5,7 +5,7 @@ relay: pass an authorization on and its answer back, with nothing else).
 Pushes are measured twice: with the deliveries sharing the cores, as in production, and with
 the workers held while the load runs (the cost of accepting a push alone).
 
-    .venv/bin/python -m bench.run            # full run, about 8 minutes on 2 cores
+    .venv/bin/python -m bench.run            # full run, about 15 minutes on 2 cores
     .venv/bin/python -m bench.run --quick    # a smoke run, about 2 minutes
     .venv/bin/python -m bench.run --only authorize   # authorization alone, under a minute
 
