@@ -25,10 +25,10 @@ than the pushes the web accepts when an engine keeps up with them.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -178,17 +178,15 @@ class Bench:
                     slow = {"mode": "hang"}
                 self.control("POST", "/configure", {str(scenario.receivers): slow})
             self.control("POST", "/reset")
-            if scenario.held:
-                hub.signal_workers(signal.SIGSTOP)
             started = time.time()
-            try:
-                accepted, sent = self.load(token, scenario)
-            finally:
-                stopped = time.time()
-                if scenario.held:  # the backlog in the statistics, as autovacuum would put it
-                    stack.analyze(env["DATABASE_URL"])
-                busy_before = stack.busy_cpu_seconds()
-                hub.signal_workers(signal.SIGCONT)
+            with hub.workers_held() if scenario.held else contextlib.nullcontext():
+                try:
+                    accepted, sent = self.load(token, scenario)
+                finally:
+                    stopped = time.time()
+                    if scenario.held:  # the backlog in the statistics, as autovacuum would put it
+                        stack.analyze(env["DATABASE_URL"])
+                    busy_before = stack.busy_cpu_seconds()
             load_average = os.getloadavg()[0]
             newest = newest_versions(sent)
             drained = self.wait_until_arrived(newest, range(scenario.receivers), scenario.drain_s)
